@@ -1,0 +1,362 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.models import TimeStampedModel
+from leads.choices import (
+    BANT_POINTS,
+    ChannelCategory,
+    ChannelRoute,
+    CostCategory,
+    IdentityKind,
+    LeadEventKind,
+    OpportunityStatus,
+    Stage,
+    Temperature,
+    TouchpointKind,
+)
+from leads.stages import SALES_SIDE
+
+User = settings.AUTH_USER_MODEL
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Channel(TimeStampedModel):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    category = models.CharField(_("category"), max_length=20, choices=ChannelCategory.choices)
+    route = models.CharField(_("route"), max_length=20, choices=ChannelRoute.choices, default=ChannelRoute.SDR)
+    prior_score = models.PositiveSmallIntegerField(_("prior score"), default=50)
+    needs_review = models.BooleanField(_("needs review"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ("name",)
+        constraints = [models.CheckConstraint(condition=Q(prior_score__lte=100), name="channel_prior_score_0_100")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(TimeStampedModel):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns"
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    budget = models.DecimalField(_("budget"), **MONEY, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    needs_review = models.BooleanField(_("needs review"), default=False)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ("-starts_on", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cost(TimeStampedModel):
+    """Spend of one month on a channel or a campaign, by category."""
+
+    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT, null=True, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    category = models.CharField(_("category"), max_length=30, choices=CostCategory.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+
+    class Meta:
+        verbose_name = _("cost")
+        verbose_name_plural = _("costs")
+        ordering = ("-month",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__isnull=False) | Q(campaign__isnull=False), name="cost_has_channel_or_campaign"
+            ),
+            models.UniqueConstraint(
+                fields=("channel", "month", "category"),
+                condition=Q(campaign__isnull=True),
+                name="cost_unique_channel_month_category",
+            ),
+            models.UniqueConstraint(
+                fields=("campaign", "month", "category"),
+                condition=Q(campaign__isnull=False),
+                name="cost_unique_campaign_month_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign or self.channel} {self.month:%Y-%m} {self.category}"
+
+
+class Tag(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    category = models.CharField(_("category"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ("category", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(TimeStampedModel):
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    company_domain = models.CharField(_("company domain"), max_length=253, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(_("employee count"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    source_channel = models.ForeignKey(
+        Channel, verbose_name=_("source channel"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
+    source_system = models.CharField(_("source system"), max_length=50, blank=True)
+    consent_email = models.BooleanField(_("email consent"), default=False)
+    consent_changed_at = models.DateTimeField(_("consent changed at"), null=True, blank=True)
+    bant_budget = models.BooleanField(_("budget"), default=False)
+    bant_authority = models.BooleanField(_("authority"), default=False)
+    bant_need = models.BooleanField(_("need"), default=False)
+    bant_timing = models.BooleanField(_("timing"), default=False)
+    bant_notes = models.TextField(_("BANT notes"), blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+
+    # Assigned only by leads.services.stages.lead_transition.
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    stage_changed_at = models.DateTimeField(_("stage changed at"), default=timezone.now)
+    temperature = models.CharField(
+        _("temperature"), max_length=20, choices=Temperature.choices, default=Temperature.WARM
+    )
+    fit_score = models.PositiveSmallIntegerField(_("fit score"), default=0)
+    engagement_score = models.PositiveSmallIntegerField(_("engagement score"), default=0)
+    source_score = models.PositiveSmallIntegerField(_("source score"), default=0)
+    grade = models.CharField(_("grade"), max_length=2, blank=True)
+    owner_sdr = models.ForeignKey(
+        User, verbose_name=_("SDR owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner_sales = models.ForeignKey(
+        User, verbose_name=_("sales owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    customer_check = models.BooleanField(
+        _("existing customer or open opportunity"),
+        default=False,
+        help_text=_("Set when the lead's account is a customer or has an open opportunity."),
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="leads")
+    last_touch_at = models.DateTimeField(_("last touch at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=("stage", "created_at"), name="lead_stage_created"),
+            models.Index(fields=("owner_sdr", "stage"), name="lead_owner_sdr_stage"),
+            models.Index(fields=("owner_sales", "stage"), name="lead_owner_sales_stage"),
+            models.Index(fields=("source_channel", "created_at"), name="lead_channel_created"),
+            models.Index(fields=("updated_at",), name="lead_updated"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(fit_score__lte=100), name="lead_fit_score_0_100"),
+            models.CheckConstraint(condition=Q(engagement_score__lte=100), name="lead_engagement_score_0_100"),
+            models.CheckConstraint(condition=Q(source_score__lte=100), name="lead_source_score_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        # Chinese names read family name first; "last_name first_name" without a space when both are CJK.
+        name = f"{self.last_name}{self.first_name}" if _is_cjk(self.last_name + self.first_name) else (
+            f"{self.first_name} {self.last_name}".strip()
+        )
+        return name or self.email or self.phone or f"#{self.pk}"
+
+    @property
+    def bant(self) -> dict[str, bool]:
+        return {point: getattr(self, f"bant_{point}") for point in BANT_POINTS}
+
+    @property
+    def bant_count(self) -> int:
+        return sum(self.bant.values())
+
+    @property
+    def primary_owner_side(self) -> str:
+        """SDR until sales accepts (SAL), sales from then on."""
+        return "sales" if self.stage in SALES_SIDE else "sdr"
+
+    @property
+    def primary_owner_id(self) -> int | None:
+        return self.owner_sales_id if self.primary_owner_side == "sales" else self.owner_sdr_id
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+class Identity(TimeStampedModel):
+    """One way to recognise a lead. A (kind, value) pair belongs to exactly one lead."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=30, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=300)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [models.UniqueConstraint(fields=("kind", "value"), name="identity_unique_kind_value")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class StageChange(models.Model):
+    """History of every stage change: analytics are computed from these rows."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(_("actor label"), max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    implied = models.BooleanField(_("implied by a skip"), default=False)
+    gates_bypassed = models.BooleanField(_("gates bypassed"), default=False)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ("at", "id")
+        indexes = [
+            models.Index(fields=("lead", "at"), name="stagechange_lead_at"),
+            models.Index(fields=("to_stage", "at"), name="stagechange_to_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage or '∅'} -> {self.to_stage} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class LeadEvent(models.Model):
+    """History of everything else that changes a lead: owners, temperature, BANT, consent, merges."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30, choices=LeadEventKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(_("actor label"), max_length=120, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lead event")
+        verbose_name_plural = _("lead events")
+        ordering = ("at", "id")
+        indexes = [models.Index(fields=("lead", "at"), name="leadevent_lead_at")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Opportunity(TimeStampedModel):
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.PROTECT, related_name="opportunities")
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+    )
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    won_amount = models.DecimalField(_("contract value (first year)"), **MONEY, null=True, blank=True)
+    lost_reason = models.CharField(_("lost reason"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ("-opened_at",)
+        indexes = [models.Index(fields=("account", "status"), name="opportunity_account_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Touchpoint(models.Model):
+    """One interaction. Known leads by `lead`; anonymous visitors by `anonymous_id` until they identify."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, null=True, blank=True, related_name="touchpoints"
+    )
+    anonymous_id = models.CharField(_("anonymous id"), max_length=200, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=TouchpointKind.choices)
+    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT, null=True, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    properties = models.JSONField(_("properties"), default=dict, blank=True)
+    event_id = models.CharField(_("event id"), max_length=200, unique=True, null=True, blank=True)
+    utm_source = models.CharField(_("UTM source"), max_length=200, blank=True)
+    utm_medium = models.CharField(_("UTM medium"), max_length=200, blank=True)
+    utm_campaign = models.CharField(_("UTM campaign"), max_length=200, blank=True)
+    utm_term = models.CharField(_("UTM term"), max_length=200, blank=True)
+    utm_content = models.CharField(_("UTM content"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        ordering = ("-occurred_at", "-id")
+        indexes = [models.Index(fields=("lead", "occurred_at"), name="touchpoint_lead_occurred")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
