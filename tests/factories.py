@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Account
 from leadflow.roles import Role
 from leads.choices import ChannelCategory, ChannelRoute, Stage, TouchpointKind
-from leads.models import Campaign, Channel, Lead, Touchpoint
+from leads.models import Campaign, Channel, Lead, StageChange, Touchpoint
 from leads.services.stages import lead_transition
 
 
@@ -97,7 +97,9 @@ def make_journey(
     """A lead walked through `stages` (the first must be "lead") by the system, one `step` apart."""
     assert stages[0] == Stage.LEAD
     start = start or timezone.now() - step * len(stages)
-    lead = lead or LeadFactory(created_at=start, stage_changed_at=start, **lead_kwargs)
+    if lead is None:
+        lead = LeadFactory(created_at=start, stage_changed_at=start, **lead_kwargs)
+        StageChange.objects.create(lead=lead, from_stage="", to_stage=Stage.LEAD, at=start)
     at = start
     for stage in stages[1:]:
         at += step

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from leadflow.roles import user_roles
+from leads.choices import BANT_POINTS, Stage
+from leads.models import Lead
+from leads.services.catalog import campaign_for_slug, channel_for_slug
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    roles = serializers.SerializerMethodField()
+
+    def get_roles(self, user: Any) -> list[str]:
+        return sorted(role.value for role in user_roles(user))
+
+
+class BantSerializer(serializers.Serializer):
+    budget = serializers.BooleanField(required=False)
+    authority = serializers.BooleanField(required=False)
+    need = serializers.BooleanField(required=False)
+    timing = serializers.BooleanField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class LeadWriteSerializer(serializers.Serializer):
+    """The body of create-or-upsert. Shape only: the services decide the rest."""
+
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    company = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    company_domain = serializers.CharField(required=False, allow_blank=True, max_length=253)
+    industry = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    employee_count = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    region = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    source_channel = serializers.SlugField(required=False, allow_blank=True, max_length=80)
+    campaign = serializers.SlugField(required=False, allow_blank=True, max_length=80)
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    source_system = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    consent_email = serializers.BooleanField(required=False, allow_null=True, default=None)
+    bant = BantSerializer(required=False)
+    attributes = serializers.DictField(required=False)
+    created_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not any(attrs.get(key) for key in ("email", "phone", "external_id")):
+            message = _("At least one of email, phone or external_id is required.")
+            raise serializers.ValidationError({key: [message] for key in ("email", "phone", "external_id")})
+        return attrs
+
+    def to_service_data(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        if data.get("source_channel"):
+            data["source_channel"] = channel_for_slug(slug=data["source_channel"])
+        else:
+            data.pop("source_channel", None)
+        if data.get("campaign"):
+            data["campaign"] = campaign_for_slug(slug=data["campaign"])
+        else:
+            data.pop("campaign", None)
+        return data
+
+
+class SlaSerializer(serializers.Serializer):
+    policy = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+
+
+class EnrollmentSummarySerializer(serializers.Serializer):
+    sequence = serializers.CharField()
+    status = serializers.CharField()
+    current_step = serializers.IntegerField(allow_null=True)
+    next_run_at = serializers.DateTimeField(allow_null=True)
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    source_channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    bant = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    enrollments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = (
+            "id", "email", "phone", "first_name", "last_name", "title", "company", "company_domain", "industry",
+            "employee_count", "region", "source_channel", "campaign", "external_id", "source_system",
+            "consent_email", "bant", "attributes", "stage", "temperature", "fit_score", "engagement_score",
+            "source_score", "grade", "owner_sdr", "owner_sales", "account", "tags", "customer_check",
+            "created_at", "updated_at", "stage_changed_at", "merged_into", "sla", "enrollments",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_bant(self, lead: Lead) -> dict[str, Any]:
+        return {**{point: getattr(lead, f"bant_{point}") for point in BANT_POINTS}, "notes": lead.bant_notes}
+
+    def get_sla(self, lead: Lead) -> list[dict[str, Any]]:
+        return []  # SLA clocks arrive with the nurturing issue; the contract field is present and empty.
+
+    def get_enrollments(self, lead: Lead) -> list[dict[str, Any]]:
+        return []  # Sequences arrive with the nurturing issue.
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True, default=None)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3, default="")
+    expected_close = serializers.DateField(required=False, allow_null=True, default=None)
+    bant = BantSerializer(required=False, default=None)
+    skip = serializers.BooleanField(required=False, default=False)
+
+
+class MergeSerializer(serializers.Serializer):
+    survivor = serializers.IntegerField()
+    other = serializers.IntegerField()
+
