@@ -73,7 +73,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
         lead = lead_transition(lead=lead, actor=request.user, **data)
-        return Response(LeadSerializer(self.get_queryset().get(pk=lead.pk)).data)
+        return Response(LeadSerializer(lead).data)
 
     @extend_schema(request=MergeSerializer, responses={200: LeadSerializer, 400: PROBLEM, 409: PROBLEM})
     @action(detail=False, methods=["post"])

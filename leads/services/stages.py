@@ -220,6 +220,8 @@ def _apply_effects(
 ) -> None:  # fmt: skip
     """Ownership at the hand-off, and the opportunity that goes with the sales stages."""
     user = _user_or_none(actor)
+    if Stage.MQL in path and lead.owner_sdr_id is None and user is not None and Role.SDR in user_roles(user):
+        lead_assign_owner(lead=lead, side=OwnerSide.SDR, user=user, actor=user, at=at)  # credit for the MQL
     if Stage.SAL in path and lead.owner_sales_id is None and user is not None and Role.SALES in user_roles(user):
         lead_assign_owner(lead=lead, side=OwnerSide.SALES, user=user, actor=user, at=at)
     currency = currency or settings.LEADFLOW["DEFAULT_CURRENCY"]

@@ -339,3 +339,11 @@ def test_the_stage_changed_signal_is_sent_once_after_commit(django_capture_on_co
         lead_stage_changed.disconnect(listener)
 
     assert [(r["lead_id"], r["from_stage"], r["to_stage"]) for r in received] == [(lead.pk, "lead", "mql")]
+
+
+def test_an_sdr_qualifying_an_unowned_lead_becomes_its_sdr_owner() -> None:
+    sdr = user_with_role(Role.SDR)
+
+    lead = lead_transition(lead=LeadFactory(), to=Stage.MQL, actor=sdr, bant={"budget": True, "need": True})
+
+    assert lead.owner_sdr == sdr

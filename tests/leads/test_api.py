@@ -1,0 +1,176 @@
+"""The lead endpoints of spec/api.md that the foundation provides, with problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from leadflow.roles import Role
+from leads.choices import Stage
+from leads.models import Channel, Lead
+from tests.factories import LeadFactory, UserFactory, make_journey, user_with_role
+
+pytestmark = pytest.mark.django_db
+PROBLEM = "application/problem+json"
+
+
+def _client(role: Role | None = Role.MARKETER) -> tuple[APIClient, Any]:
+    user = user_with_role(role) if role else UserFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client, user
+
+
+def test_me_returns_the_caller_and_roles() -> None:
+    client, user = _client(Role.SDR)
+
+    response = client.get("/api/v1/me/")
+
+    assert response.status_code == 200
+    assert response.json() == {"id": user.pk, "username": user.username, "roles": ["sdr"]}
+
+
+def test_anonymous_gets_401_as_problem_json() -> None:
+    response = APIClient().get("/api/v1/leads/")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["status"] == 401
+
+
+def test_a_user_without_a_role_gets_403() -> None:
+    client, _ = _client(None)
+
+    response = client.get("/api/v1/leads/")
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_create_returns_201_and_the_contract_fields() -> None:
+    client, _ = _client()
+
+    response = client.post("/api/v1/leads/", {"email": "Li@Acme.cn", "phone": "13900001111", "first_name": "雷",
+                                              "source_channel": "baidu-sem", "bant": {"budget": True}},
+                           format="json")  # fmt: skip
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["email"], body["phone"], body["stage"], body["source_channel"]) == (
+        "li@acme.cn", "+8613900001111", "lead", "baidu-sem"
+    )
+    assert body["bant"]["budget"] is True
+    for field in ("temperature", "fit_score", "engagement_score", "source_score", "grade", "owner_sdr",
+                  "owner_sales", "account", "tags", "created_at", "updated_at", "stage_changed_at", "sla",
+                  "enrollments"):  # fmt: skip
+        assert field in body
+
+
+def test_an_unknown_channel_slug_is_created_and_flagged_for_review() -> None:
+    client, _ = _client()
+
+    client.post("/api/v1/leads/", {"email": "a@acme.cn", "source_channel": "new-expo-2027"}, format="json")
+
+    channel = Channel.objects.get(slug="new-expo-2027")
+    assert (channel.category, channel.needs_review) == ("other", True)
+
+
+def test_posting_the_same_person_again_updates_with_200() -> None:
+    client, _ = _client()
+    first = client.post("/api/v1/leads/", {"email": "li@acme.cn"}, format="json").json()
+
+    response = client.post("/api/v1/leads/", {"email": "li@acme.cn", "title": "CTO"}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["title"]) == (first["id"], "CTO")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"first_name": "No contact"}, "email"), ({"email": "not-an-email"}, "email"),
+     ({"phone": "12"}, "phone"), ({"email": "a@acme.cn", "employee_count": -5}, "employee_count")],
+)  # fmt: skip
+def test_bad_input_is_a_400_naming_the_field(body: dict[str, Any], field: str) -> None:
+    client, _ = _client()
+
+    response = client.post("/api/v1/leads/", body, format="json")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert field in response.json()["errors"]
+    assert Lead.objects.count() == 0
+
+
+def test_transition_moves_the_lead() -> None:
+    client, _ = _client(Role.SDR)
+    lead = LeadFactory()
+
+    response = client.post(f"/api/v1/leads/{lead.pk}/transition/",
+                           {"to": "mql", "bant": {"budget": True, "need": True}}, format="json")  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.json()["stage"] == "mql"
+
+
+def test_an_illegal_transition_is_a_409_problem() -> None:
+    client, _ = _client(Role.SDR)
+    lead = LeadFactory()
+
+    response = client.post(f"/api/v1/leads/{lead.pk}/transition/", {"to": "customer"}, format="json")
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    assert "cannot move" in response.json()["detail"]
+
+
+def test_a_transition_missing_its_reason_is_a_400_naming_it() -> None:
+    client, _ = _client(Role.ADMIN)
+    lead = make_journey(["lead", "mql"])
+
+    response = client.post(f"/api/v1/leads/{lead.pk}/transition/", {"to": "lead"}, format="json")
+
+    assert response.status_code == 400
+    assert "reason" in response.json()["errors"]
+
+
+def test_an_opportunity_without_amount_is_a_400_naming_amount_and_close_date() -> None:
+    client, _ = _client(Role.ADMIN)
+    lead = make_journey(["lead", "mql", "sal", "sql"])
+
+    response = client.post(f"/api/v1/leads/{lead.pk}/transition/", {"to": "opportunity"}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"amount", "expected_close"}
+
+
+def test_a_sales_rep_cannot_see_someone_elses_lead() -> None:
+    client, _ = _client(Role.SALES)
+    lead = make_journey(["lead", "mql"], owner_sales=user_with_role(Role.SALES))
+
+    assert client.get(f"/api/v1/leads/{lead.pk}/").status_code == 404
+
+
+def test_merge_and_the_merged_id_resolves_to_the_survivor() -> None:
+    client, _ = _client(Role.MARKETER)
+    survivor, other = LeadFactory(), make_journey(["lead", "mql"])
+
+    merged = client.post("/api/v1/leads/merge/", {"survivor": survivor.pk, "other": other.pk}, format="json")
+    resolved = client.get(f"/api/v1/leads/{other.pk}/")
+
+    assert merged.status_code == 200
+    assert merged.json()["stage"] == Stage.MQL
+    assert (resolved.status_code, resolved.json()["id"]) == (200, survivor.pk)
+
+
+def test_the_openapi_schema_and_docs_are_served() -> None:
+    client = APIClient()
+
+    schema = client.get("/api/schema/")
+    docs = client.get("/api/docs/")
+
+    assert schema.status_code == 200
+    assert b"/api/v1/leads/{id}/transition/" in schema.content
+    assert docs.status_code == 200
