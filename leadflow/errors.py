@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A business rule said no. `errors` maps field names to messages where a field is to blame."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     title = _("Invalid request")
     type_slug = "invalid"
 

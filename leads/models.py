@@ -24,7 +24,6 @@ from leads.choices import (
 from leads.stages import SALES_SIDE
 
 User = settings.AUTH_USER_MODEL
-MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
 class Channel(TimeStampedModel):
@@ -54,7 +53,7 @@ class Campaign(TimeStampedModel):
     )
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    budget = models.DecimalField(_("budget"), **MONEY, default=Decimal("0"))
+    budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     needs_review = models.BooleanField(_("needs review"), default=False)
 
@@ -76,7 +75,7 @@ class Cost(TimeStampedModel):
     )
     month = models.DateField(_("month"), help_text=_("First day of the month."))
     category = models.CharField(_("category"), max_length=30, choices=CostCategory.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
 
     class Meta:
@@ -306,7 +305,7 @@ class Opportunity(TimeStampedModel):
     )
     owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True, blank=True)
     name = models.CharField(_("name"), max_length=200)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
     status = models.CharField(
@@ -314,7 +313,7 @@ class Opportunity(TimeStampedModel):
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    won_amount = models.DecimalField(_("contract value (first year)"), **MONEY, null=True, blank=True)
+    won_amount = models.DecimalField(_("contract value (first year)"), max_digits=16, decimal_places=2, null=True, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=40, blank=True)
 
     class Meta:

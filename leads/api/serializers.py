@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from leadflow.roles import user_roles
 from leads.choices import BANT_POINTS, Stage
-from leads.models import Lead
+from leads.models import Campaign, Channel, Lead
 from leads.services.catalog import campaign_for_slug, channel_for_slug
 
 
@@ -85,9 +85,11 @@ class EnrollmentSummarySerializer(serializers.Serializer):
 
 
 class LeadSerializer(serializers.ModelSerializer):
-    source_channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    source_channel: serializers.SlugRelatedField[Channel] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    campaign: serializers.SlugRelatedField[Campaign] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)  # type: ignore[var-annotated]
     bant = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
     enrollments = serializers.SerializerMethodField()

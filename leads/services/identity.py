@@ -84,9 +84,9 @@ def leads_resolve(*, identities: Iterable[tuple[str, str]]) -> list[Lead]:
         rows[(kind, value)] = lead_id
     ordered_ids: list[int] = []
     for pair in pairs:
-        lead_id = rows.get((str(pair[0]), pair[1]))
-        if lead_id is not None and lead_id not in ordered_ids:
-            ordered_ids.append(lead_id)
+        match = rows.get((str(pair[0]), pair[1]))
+        if match is not None and match not in ordered_ids:
+            ordered_ids.append(match)
     leads = Lead.objects.in_bulk(ordered_ids)
     return [lead_follow_merges(lead=leads[lead_id]) for lead_id in ordered_ids if lead_id in leads]
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,8 +36,9 @@ def lead_event_record(
     )
 
 
-def _user_or_none(actor: Any) -> AbstractBaseUser | None:
-    return actor if isinstance(actor, AbstractBaseUser) else None
+def _user_or_none(actor: Any) -> User | None:
+    """A user actor, or None for the system (imports, rules, timers)."""
+    return actor if isinstance(actor, User) else None
 
 
 @transaction.atomic

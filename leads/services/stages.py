@@ -99,7 +99,7 @@ def _stage_write(
                 lead=lead, from_stage=frm, to_stage=stage, at=at, actor=_user_or_none(actor), actor_label=label,
                 reason=reason if stage == target else "", note=note if stage == target else "",
                 implied=stage != target, gates_bypassed=gates_bypassed, recorded_at=now,
-            )  # fmt: skip
+            )
             for frm, stage in zip([previous, *path[:-1]], path, strict=True)
         ]
     )

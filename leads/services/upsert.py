@@ -50,11 +50,11 @@ def lead_update(*, lead: Lead, data: Mapping[str, Any], actor: Any = None, actor
         lead.email = email_normalise(data["email"])
         changed.append("email")
     for field in PROFILE_FIELDS:
-        value = data.get(field)
+        value: Any = data.get(field)
         if value in (None, ""):
             continue
         if field == "attributes":
-            value = {**lead.attributes, **value}
+            value = {**lead.attributes, **dict(value)}
         if getattr(lead, field) != value:
             setattr(lead, field, value)
             changed.append(field)
