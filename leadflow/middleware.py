@@ -1,6 +1,6 @@
+import zoneinfo
 from collections.abc import Callable
 
-import zoneinfo
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 

@@ -22,7 +22,7 @@ from leads.api.serializers import (
     TransitionSerializer,
 )
 from leads.models import Lead
-from leads.selectors import lead_detail_queryset, leads_visible_to
+from leads.selectors import lead_detail_queryset
 from leads.services.identity import lead_follow_merges
 from leads.services.merge import lead_merge
 from leads.services.stages import lead_transition
