@@ -1,14 +1,17 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from leadflow.roles import Action, user_can, user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Role-aware flags for the base layout's navigation."""
+    """Role-aware flags for the base layout's navigation, and the time zone pages are shown in."""
     user = getattr(request, "user", None)
     return {
-        "user_roles": sorted(role.label for role in user_roles(user)),
+        "user_roles": sorted(str(role.label) for role in user_roles(user)),
+        "nav_can_view_leads": user_can(user, Action.VIEW_LEADS) if user is not None else False,
         "nav_can_admin": user_can(user, Action.ADMINISTER) if user is not None else False,
+        "current_time_zone": timezone.get_current_timezone_name(),
     }

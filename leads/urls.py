@@ -1,2 +1,10 @@
+from django.urls import path
+
+from leads import views
+
 app_name = "leads"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lead_list, name="list"),
+    path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/stage/<slug:to>/", views.lead_stage_change, name="stage-change"),
+]

@@ -1,0 +1,52 @@
+/* LeadFlow: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // Tell the server the browser's time zone once, so times are shown where the user is.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var current = (document.cookie.match(/(?:^|; )tz=([^;]*)/) || [])[1];
+    if (zone && decodeURIComponent(current || "") !== zone) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) { /* older browsers: the server default applies */ }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    var dismiss = target.closest("[data-dismiss='alert']");
+    if (dismiss) {
+      dismiss.closest(".alert").remove();
+      return;
+    }
+    var cancel = target.closest("[data-cancel]");
+    if (cancel && window.htmx) {
+      var container = document.querySelector(cancel.getAttribute("data-cancel"));
+      if (container) {
+        event.preventDefault();
+        container.innerHTML = "";
+      }
+    }
+  });
+
+  // Keep shared list URLs short: drop empty filter fields from htmx GET requests.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var source = event.detail.elt;
+    var data = event.detail.formData;
+    if (!data || !source || !source.hasAttribute || !source.hasAttribute("data-strip-empty")) return;
+    var empty = [];
+    data.forEach(function (value, name) {
+      if (value === "" && data.getAll(name).every(function (v) { return v === ""; })) empty.push(name);
+    });
+    empty.forEach(function (name) { data.delete(name); });
+  });
+
+  // Move focus into a stage form when it opens, so keyboard users land on its first field.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "stage-form") {
+      var first = target.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+    }
+  });
+})();
