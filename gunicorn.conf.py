@@ -1,0 +1,25 @@
+"""Gunicorn settings for LeadFlow, read from the environment so the same file serves compose and CI.
+
+GUNICORN_BIND (default 0.0.0.0:8000), GUNICORN_WORKERS (default 2 x CPUs + 1, at most 8),
+GUNICORN_THREADS (default 1), GUNICORN_TIMEOUT seconds (default 60), GUNICORN_MAX_REQUESTS (default 2000),
+GUNICORN_LOG_LEVEL (default info). Gunicorn itself reads FORWARDED_ALLOW_IPS (proxies trusted for
+X-Forwarded-*).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+# Recycle workers now and then so a slow leak in one request path cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = max_requests // 10
+# Gunicorn 27's control socket lives in $HOME, which the container user cannot write and which concurrent
+# servers on one machine would share; LeadFlow does not use gunicornc.
+control_socket_disable = True
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
