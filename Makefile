@@ -7,6 +7,7 @@ DEV_ENV := DJANGO_DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SIZE ?= full
+PYTEST_ARGS ?=
 
 .PHONY: demo test lint install serve migrate messages bench clean
 
@@ -26,13 +27,17 @@ demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py serve --addr $(HOST):$(PORT)
 
+# The app on the current database without seeding; fires the beat schedule in-process unless a broker is set.
+serve: migrate
+	$(DEV_ENV) $(BIN)/python manage.py serve --addr $(HOST):$(PORT)
+
 lint: install
 	$(BIN)/ruff check .
 	$(DEV_ENV) $(BIN)/mypy .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint
-	$(DEV_ENV) $(BIN)/pytest
+	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install
 	$(DEV_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
