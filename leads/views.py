@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from leadflow.errors import ApplicationError, Conflict, IllegalTransition, NotPermitted
 from leadflow.roles import Action, Role, user_can, user_roles
+from leadflow.templatetags.leadflow_tags import person
 from leads.choices import LeadEventKind, Stage
 from leads.filters import LeadFilterSet
 from leads.forms import TransitionForm
@@ -174,7 +175,7 @@ def _user_names(events: list[Any]) -> dict[int, str]:
         for value in (event.data.get("from"), event.data.get("to")) if isinstance(value, int)
     }  # fmt: skip
     users = get_user_model().objects.filter(pk__in=ids)
-    return {user.pk: user.get_full_name() or user.get_username() for user in users}
+    return {user.pk: person(user) for user in users}
 
 
 def stage_actions(user: Any, lead: Lead) -> list[StageAction]:

@@ -46,7 +46,10 @@ def person(user: Any) -> str:
     """A user's display name: full name, else username; an empty owner is a dash."""
     if user is None:
         return "—"
-    return user.get_full_name() or user.get_username()
+    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
+    if any("\u4e00" <= char <= "\u9fff" for char in first + last):
+        return f"{last}{first}"  # Chinese names: family name first, no space
+    return f"{first} {last}".strip() or user.get_username()
 
 
 @register.filter
@@ -73,6 +76,19 @@ def reason_label(code: str) -> str:
     if code.startswith("disqualified:"):
         return _("Disqualified: %(reason)s") % {"reason": reason_label(code.split(":", 1)[1])}
     return str(REASON_LABELS.get(code, code))
+
+
+REASONS_BY_TARGET: dict[str, Any] = {
+    Stage.LOST: dict(LostReason.choices), Stage.DISQUALIFIED: dict(DisqualifyReason.choices),
+    Stage.LEAD: dict(ReturnReason.choices),
+}  # fmt: skip
+
+
+@register.filter
+def change_reason(change: Any) -> str:
+    """The reason of a StageChange in words, read from the reasons of the move it made."""
+    labels = REASONS_BY_TARGET.get(change.to_stage, {})
+    return str(labels[change.reason]) if change.reason in labels else reason_label(change.reason)
 
 
 @register.filter

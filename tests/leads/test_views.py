@@ -249,14 +249,14 @@ def test_detail_shows_profile_history_touchpoints_and_opportunity(client: Client
 
 
 def test_detail_lists_owner_change_events_with_names(client: Client):
-    rep = user_with_role(Role.SALES, first_name="Lei", last_name="Zhang")
+    rep = user_with_role(Role.SALES, first_name="磊", last_name="张")
     lead = LeadFactory()
     lead_assign_owner(lead=lead, side="sales", user=rep)
 
     response = as_user(client, user_with_role(Role.MARKETER)).get(reverse("leads:detail", args=[lead.pk]))
 
     assert LeadEvent.objects.filter(lead=lead, kind=LeadEventKind.OWNER_CHANGED).exists()
-    assert "Lei Zhang" in response.content.decode()
+    assert "张磊" in response.content.decode()  # Chinese names read family name first
 
 
 def test_detail_of_invisible_lead_is_404(client: Client):
@@ -349,6 +349,16 @@ def test_mql_without_enough_bant_names_the_missing_points(client: Client):
     assert response.status_code == 422
     assert response.context["form"].errors["need"]
     assert lead.stage == Stage.LEAD
+
+
+def test_lost_reason_is_shown_in_words_in_the_history(client: Client):
+    lead = make_journey(["lead", "mql", "sal", "sql", "opportunity", "lost"])
+
+    response = as_user(client, user_with_role(Role.MARKETER)).get(
+        reverse("leads:detail", args=[lead.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "<td>Price</td>" in response.content.decode()
 
 
 def test_legal_action_changes_stage_and_writes_history(client: Client):
