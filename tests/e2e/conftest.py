@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.conftest import CHROMIUM
 
@@ -44,3 +45,6 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
             yield page
         finally:
             context.close()
+            # Inside sync_playwright the test runs in another context, so the ORM opened a connection of its
+            # own there; close it here, or it outlives the test and blocks dropping the test database.
+            connections.close_all()
