@@ -21,6 +21,7 @@ from leads.api.serializers import (
     MeSerializer,
     TransitionSerializer,
 )
+from leads.filters import LeadFilterSet
 from leads.models import Lead
 from leads.selectors import lead_detail_queryset
 from leads.services.identity import lead_follow_merges
@@ -39,6 +40,7 @@ class MeView(APIView):
 
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = LeadSerializer
+    filterset_class = LeadFilterSet
     required_action = Action.VIEW_LEADS
 
     def get_queryset(self) -> QuerySet[Lead]:

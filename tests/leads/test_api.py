@@ -115,15 +115,18 @@ def test_transition_moves_the_lead() -> None:
     assert response.json()["stage"] == "mql"
 
 
-def test_an_illegal_transition_is_a_409_problem() -> None:
+def test_an_illegal_transition_is_a_409_problem_in_the_callers_language() -> None:
     client, _ = _client(Role.SDR)
     lead = LeadFactory()
+    url = f"/api/v1/leads/{lead.pk}/transition/"
 
-    response = client.post(f"/api/v1/leads/{lead.pk}/transition/", {"to": "customer"}, format="json")
+    english = client.post(url, {"to": "customer"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.post(url, {"to": "customer"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-CN")
 
-    assert response.status_code == 409
-    assert response["Content-Type"] == PROBLEM
-    assert "cannot move" in response.json()["detail"]
+    assert english.status_code == chinese.status_code == 409
+    assert english["Content-Type"] == PROBLEM
+    assert "cannot move" in english.json()["detail"]
+    assert "不能" in chinese.json()["detail"]
 
 
 def test_a_transition_missing_its_reason_is_a_400_naming_it() -> None:
@@ -174,3 +177,24 @@ def test_the_openapi_schema_and_docs_are_served() -> None:
     assert schema.status_code == 200
     assert b"/api/v1/leads/{id}/transition/" in schema.content
     assert docs.status_code == 200
+
+
+def test_the_list_is_cursor_paginated_and_filtered_by_the_shared_filterset() -> None:
+    client, _ = _client(Role.MARKETER)
+    mqls = [make_journey(["lead", "mql"]) for _ in range(3)]
+    LeadFactory()
+
+    page = client.get("/api/v1/leads/", {"stage": "mql", "page_size": 2}).json()
+    rest = client.get(page["next"]).json()
+
+    assert [row["id"] for row in page["results"] + rest["results"]] == sorted((m.pk for m in mqls), reverse=True)
+    assert rest["next"] is None
+
+
+def test_an_invalid_filter_value_is_a_400_naming_the_filter() -> None:
+    client, _ = _client(Role.MARKETER)
+
+    response = client.get("/api/v1/leads/", {"stage": "won"})
+
+    assert response.status_code == 400
+    assert "stage" in response.json()["errors"]
