@@ -47,7 +47,7 @@ def seed_leads() -> tuple[Any, Lead]:
         ("王", "磊", "IT 总监", "蓝海化工集团", webinar, Temperature.WARM, "A2", (88, 52, 70), customer),
         ("刘", "洋", "生产运营副总", "苏州恒新电子", expo, Temperature.WARM, "B2", (64, 48, 58), None),
         ("赵", "敏", "数字化负责人", "宁波港联物流", baidu, Temperature.COLD, "C3", (45, 22, 65), None),
-        ("Kevin", "Wu", "Head of Operations", "Pacific Foods Ltd.", webinar, Temperature.HIGH_VALUE, "B1",
+        ("Wu", "Kevin", "Head of Operations", "Pacific Foods Ltd.", webinar, Temperature.HIGH_VALUE, "B1",
          (70, 81, 70), None),
         ("孙", "悦", "市场经理", "杭州云策软件", expo, Temperature.WARM, "", (30, 15, 58), None),
     ]  # fmt: skip
