@@ -41,6 +41,12 @@
     empty.forEach(function (name) { data.delete(name); });
   });
 
+  // After htmx pushed a filtered URL, switching language must come back to that URL, not the first one.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var here = window.location.pathname + window.location.search;
+    document.querySelectorAll(".langswitch input[name=next]").forEach(function (input) { input.value = here; });
+  });
+
   // Move focus into a stage form when it opens, so keyboard users land on its first field.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;

@@ -106,6 +106,7 @@ def test_sdr_filters_list_qualifies_lead_and_switches_language(live_server: Any,
     expect(page).to_have_url(re.compile(r"stage=lead"))
     expect(page.locator("#lead-results tbody tr")).to_have_count(1)
     assert page.evaluate("window.__noReload") is True
+    expect(page.locator(".topbar .langswitch input[name=next]")).to_have_value(re.compile(r"stage=lead"))
 
     # And opening the lead
     page.click(f"#lead-results a[href='/leads/{target.pk}/']")
