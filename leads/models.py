@@ -313,7 +313,9 @@ class Opportunity(TimeStampedModel):
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    won_amount = models.DecimalField(_("contract value (first year)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    won_amount = models.DecimalField(
+        _("contract value (first year)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     lost_reason = models.CharField(_("lost reason"), max_length=40, blank=True)
 
     class Meta:
