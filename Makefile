@@ -6,10 +6,9 @@ INSTALLED := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SIZE ?= full
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint install serve migrate messages bench clean
+.PHONY: demo test lint install serve migrate messages clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LeadFlow needs Python 3.11 or newer")'
