@@ -84,7 +84,7 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], status
 def lead_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     queryset = leads_visible_to(user=request.user).select_related(*LIST_COLUMNS)
-    filterset = LeadFilterSet(request.GET or None, queryset=queryset, request=request)
+    filterset = LeadFilterSet(request.GET, queryset=queryset, request=request)
     page = _paginate(request, filterset.qs)
     context = {
         "filter": filterset,
