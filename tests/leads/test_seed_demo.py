@@ -1,0 +1,279 @@
+"""`manage.py seed_demo`: idempotent, deterministic, and its history obeys the lifecycle rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from io import StringIO
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Q, Sum
+from django.test import Client, RequestFactory
+from django.utils import translation
+
+from accounts.choices import CustomerStatus
+from accounts.models import Account
+from leadflow.roles import Role
+from leads.choices import BANT_POINTS, IdentityKind, OpportunityStatus, Stage
+from leads.demo import DEMO_PASSWORD, DEMO_TZ, demo_delete
+from leads.models import Campaign, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
+from leads.stages import TRANSITIONS
+from tests.factories import LeadFactory, TouchpointFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 6, 15)
+TODAY_START = dt.datetime(2026, 6, 15, tzinfo=DEMO_TZ)
+SMALL = 300
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*args: str, leads: int = SMALL, today: dt.date = TODAY) -> str:
+    out = StringIO()
+    with translation.override("en"):  # the messages are translated; assert on the English source
+        call_command("seed_demo", f"--leads={leads}", f"--today={today.isoformat()}", *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    models = (Lead, StageChange, LeadEvent, Touchpoint, Identity, Opportunity, Cost, Campaign, Account, User)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def snapshot() -> tuple[list[tuple[str, str]], Decimal]:
+    leads = sorted(Lead.objects.values_list("email", "stage"))
+    won = Opportunity.objects.filter(status=OpportunityStatus.WON).aggregate(total=Sum("won_amount"))["total"]
+    return leads, won or Decimal("0")
+
+
+def test_second_run_without_reset_changes_no_counts_and_says_so() -> None:
+    seed()
+    before = row_counts()
+
+    output = seed()
+
+    assert row_counts() == before
+    assert before["Lead"] == SMALL
+    assert "already exists" in output
+
+
+def test_reset_with_the_same_seed_and_today_recreates_the_same_rows() -> None:
+    seed()
+    first = snapshot()
+
+    seed("--reset")
+
+    assert snapshot() == first
+    assert Lead.objects.count() == SMALL
+
+
+def test_deleting_the_demo_removes_its_rows_and_keeps_everyone_elses() -> None:
+    real = TouchpointFactory(lead=LeadFactory(email="buyer@real-customer.cn")).lead
+    seed()
+
+    demo_delete(seed=42, today=TODAY)
+
+    assert list(Lead.objects.all()) == [real]
+    assert Touchpoint.objects.filter(lead=real).count() == 1
+    assert not Campaign.objects.exists()
+    assert not Cost.objects.exists()
+    assert not Account.objects.exists()
+    assert not Opportunity.objects.exists()
+
+
+def test_a_different_seed_gives_different_leads() -> None:
+    seed()
+    first = snapshot()
+
+    seed("--reset", "--seed=7")
+
+    assert snapshot()[0] != first[0]
+
+
+def test_each_lead_history_starts_with_creation_moves_legally_and_ends_at_its_stage() -> None:
+    seed()
+    rows = defaultdict(list)
+    for change in StageChange.objects.order_by("at", "id"):
+        rows[change.lead_id].append(change)
+
+    for lead in Lead.objects.all():
+        history = rows[lead.pk]
+        assert (history[0].from_stage, history[0].to_stage, history[0].at) == ("", Stage.LEAD, lead.created_at)
+        for previous, change in pairwise(history):
+            assert change.at >= previous.at
+            assert change.from_stage == previous.to_stage
+            assert (Stage(change.from_stage), Stage(change.to_stage)) in TRANSITIONS
+            if change.implied:
+                assert change.gates_bypassed
+        assert (history[-1].to_stage, history[-1].at) == (lead.stage, lead.stage_changed_at)
+        assert history[-1].at < TODAY_START
+
+
+def test_implied_rows_come_from_forward_jumps_at_one_instant() -> None:
+    seed()
+
+    implied = StageChange.objects.filter(implied=True)
+
+    assert implied.exists()
+    for change in implied:
+        target = StageChange.objects.filter(lead_id=change.lead_id, at=change.at, implied=False, id__gt=change.id)
+        assert target.filter(gates_bypassed=True).exists()
+
+
+def test_gated_moves_have_their_bant_points() -> None:
+    seed()
+    gated_mql = StageChange.objects.filter(from_stage=Stage.LEAD, to_stage=Stage.MQL, gates_bypassed=False,
+                                           actor__isnull=False)  # fmt: skip
+    gated_sql = StageChange.objects.filter(from_stage=Stage.SAL, to_stage=Stage.SQL, gates_bypassed=False)
+
+    for change in gated_mql.select_related("lead"):
+        assert change.lead.bant_count >= 2
+    for change in gated_sql.select_related("lead"):
+        assert change.lead.bant_count == len(BANT_POINTS)
+    assert gated_mql.exists() and gated_sql.exists()
+
+
+def test_reasons_are_recorded_on_returns_disqualifications_and_losses() -> None:
+    seed()
+
+    needs_reason = (
+        Q(to_stage=Stage.DISQUALIFIED)
+        | Q(to_stage=Stage.LOST)
+        | Q(to_stage=Stage.LEAD, from_stage__in=[Stage.MQL, Stage.SAL, Stage.SQL])
+    )
+
+    assert StageChange.objects.filter(needs_reason).exists()
+    assert not StageChange.objects.filter(needs_reason, reason="").exists()
+    assert not StageChange.objects.filter(reason="other", note="").exists()
+
+
+def test_opportunities_follow_the_stages_and_won_amounts_make_arr() -> None:
+    seed()
+
+    for lead in Lead.objects.filter(stage=Stage.CUSTOMER):
+        assert lead.opportunities.filter(status=OpportunityStatus.WON, closed_at=lead.stage_changed_at).exists()
+    for lead in Lead.objects.filter(stage=Stage.OPPORTUNITY):
+        assert lead.opportunities.filter(status=OpportunityStatus.OPEN).count() == 1
+    for account in Account.objects.filter(opportunities__status=OpportunityStatus.WON).distinct():
+        won = account.opportunities.filter(status=OpportunityStatus.WON).aggregate(total=Sum("won_amount"))["total"]
+        assert account.customer_status == CustomerStatus.CUSTOMER
+        assert account.arr == won
+    amounts = list(Opportunity.objects.values_list("amount", flat=True))
+    assert amounts and all(Decimal("50000") <= amount <= Decimal("800000") for amount in amounts)
+
+
+def test_customer_check_flags_leads_created_at_customer_accounts_or_open_opportunities() -> None:
+    seed()
+
+    for lead in Lead.objects.exclude(account=None):
+        others = Opportunity.objects.filter(account=lead.account).exclude(lead=lead)
+        customer = others.filter(status=OpportunityStatus.WON, closed_at__lte=lead.created_at).exists()
+        open_then = (
+            others.filter(opened_at__lte=lead.created_at)
+            .filter(Q(closed_at=None) | Q(closed_at__gt=lead.created_at))
+            .exists()
+        )
+        assert lead.customer_check == (customer or open_then)
+
+
+def test_nothing_happens_after_the_start_of_today() -> None:
+    seed()
+
+    assert not Touchpoint.objects.filter(occurred_at__gte=TODAY_START).exists()
+    assert not LeadEvent.objects.filter(at__gte=TODAY_START).exists()
+    assert not Lead.objects.filter(last_touch_at__gte=TODAY_START).exists()
+    assert Touchpoint.objects.count() >= 5 * SMALL
+
+
+def test_touchpoints_have_unique_event_ids_and_anonymous_visits_have_identities() -> None:
+    seed()
+
+    anonymous = Touchpoint.objects.exclude(anonymous_id="")
+
+    assert Touchpoint.objects.filter(event_id__startswith="demo-").count() == Touchpoint.objects.count()
+    assert anonymous.exists()
+    for touch in anonymous:
+        assert Identity.objects.filter(kind=IdentityKind.ANONYMOUS_ID, value=touch.anonymous_id,
+                                       lead_id=touch.lead_id).exists()  # fmt: skip
+
+
+def test_every_lead_has_its_email_and_phone_identities() -> None:
+    seed()
+
+    for lead in Lead.objects.prefetch_related("identities"):
+        kinds = {identity.kind: identity.value for identity in lead.identities.all()}
+        assert kinds[IdentityKind.EMAIL] == lead.email.lower()
+        if lead.phone:
+            assert kinds[IdentityKind.PHONE] == lead.phone
+            assert lead.phone.startswith("+861") and len(lead.phone) == 14
+
+
+def test_costs_exist_for_twelve_months_and_campaigns_number_30_to_50() -> None:
+    seed()
+
+    months = set(Cost.objects.values_list("month", flat=True))
+
+    assert len(months) >= 12
+    assert all(month.day == 1 for month in months)
+    assert 30 <= Campaign.objects.count() <= 50
+    assert Cost.objects.filter(campaign__isnull=False).exists()
+    assert Cost.objects.filter(category="sales_salaries").exists()
+
+
+def test_each_role_has_a_demo_user_who_can_log_in() -> None:
+    seed()
+
+    for role in Role:
+        user = User.objects.filter(groups__name=role.value, email__endswith="@demo.leadflow.local").first()
+        assert user is not None, role
+        assert user.check_password(DEMO_PASSWORD)
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    client = Client()
+    assert client.login(request=RequestFactory().get("/"), username="sales", password=DEMO_PASSWORD)
+
+
+def test_password_option_sets_the_demo_logins_password() -> None:
+    output = seed("--password=another-Secret-9")
+
+    assert User.objects.get(username="sdr2").check_password("another-Secret-9")
+    assert "another-Secret-9" in output
+
+
+def test_logins_whose_password_differs_from_the_one_given_are_shown_as_changed() -> None:
+    seed("--password=first-Secret-1")
+
+    output = seed()
+
+    assert "(changed)" in output
+    assert DEMO_PASSWORD not in output
+
+
+def test_today_in_the_future_is_refused() -> None:
+    with pytest.raises(CommandError):
+        seed(today=dt.datetime.now(DEMO_TZ).date() + dt.timedelta(days=2))
+
+
+def test_default_size_has_plausible_funnel_rates() -> None:
+    output = seed(leads=5000)
+    total = Lead.objects.count()
+
+    def reached(stage: Stage) -> int:
+        return StageChange.objects.filter(to_stage=stage).values("lead").distinct().count()
+
+    assert total == 5000
+    assert 0.15 <= reached(Stage.MQL) / total <= 0.40
+    assert 0.01 <= reached(Stage.CUSTOMER) / total <= 0.06
+    assert 0.6 <= reached(Stage.SAL) / reached(Stage.MQL) <= 0.95
+    assert 40_000 <= Touchpoint.objects.count() <= 65_000
+    assert "Elapsed" in output
