@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -66,10 +67,13 @@ def account_match(*, email: str = "", company_domain: str = "", company: str = "
         return Account.objects.get(domain=domain)
 
 
-def account_record_win(*, account: Account, arr_added: Decimal) -> Account:
-    """A won deal makes the account a customer and adds its first-year value to ARR (one UPDATE)."""
-    Account.objects.filter(pk=account.pk).update(
-        customer_status=CustomerStatus.CUSTOMER, arr=F("arr") + arr_added
-    )
-    account.refresh_from_db(fields=["customer_status", "arr"])
+def account_record_win(*, account: Account, arr_added: Decimal, owner: Any = None) -> Account:
+    """A won deal makes the account a customer and adds its first-year value to ARR (one UPDATE).
+
+    An account without a sales owner gets the winning rep, so later leads of the customer reach someone.
+    """
+    Account.objects.filter(pk=account.pk).update(customer_status=CustomerStatus.CUSTOMER, arr=F("arr") + arr_added)
+    if owner is not None:
+        Account.objects.filter(pk=account.pk, owner_sales__isnull=True).update(owner_sales=owner)
+    account.refresh_from_db(fields=["customer_status", "arr", "owner_sales"])
     return account

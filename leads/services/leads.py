@@ -74,7 +74,14 @@ def lead_create(
         lead=lead, from_stage="", to_stage=Stage.LEAD, at=created_at, actor=_user_or_none(actor),
         actor_label=actor_label, recorded_at=now,
     )  # fmt: skip
-    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, data={}, actor=actor, actor_label=actor_label, at=now)
+    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, data={}, actor=actor, actor_label=actor_label,
+                      at=created_at)  # fmt: skip
+    for side, owner in ((OwnerSide.SDR, lead.owner_sdr), (OwnerSide.SALES, lead.owner_sales)):
+        if owner is not None:
+            lead_event_record(
+                lead=lead, kind=LeadEventKind.OWNER_CHANGED, data={"side": str(side), "from": None, "to": owner.pk},
+                actor=actor, actor_label=actor_label, at=created_at,
+            )  # fmt: skip
     if lead.account is not None:
         lead_customer_check(lead=lead, account=lead.account, now=now)
     return lead
@@ -95,14 +102,16 @@ def _apply_bant(lead: Lead, bant: Mapping[str, Any] | None) -> list[str]:
     return changed
 
 
-def lead_set_bant(*, lead: Lead, bant: Mapping[str, Any], actor: Any = None, actor_label: str = "") -> list[str]:
-    """Set BANT points on a lead (saved by the caller's transaction) and record what changed."""
+def lead_set_bant(
+    *, lead: Lead, bant: Mapping[str, Any], actor: Any = None, actor_label: str = "", at: dt.datetime | None = None
+) -> list[str]:
+    """Set BANT points on a lead and record what changed (at `at`, default now). Same values: no-op."""
     changed = _apply_bant(lead, bant)
     if changed:
         lead.save(update_fields=[*(f"bant_{p}" for p in BANT_POINTS), "bant_notes", "updated_at"])
         lead_event_record(
             lead=lead, kind=LeadEventKind.BANT_CHANGED, data={"changed": changed, "bant": lead.bant},
-            actor=actor, actor_label=actor_label,
+            actor=actor, actor_label=actor_label, at=at,
         )  # fmt: skip
     return changed
 

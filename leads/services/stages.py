@@ -63,8 +63,8 @@ def lead_transition(
         path, move = _plan(locked, target, skip)
         _check_actor(locked, actor, move, skip and len(path) > 1)
         label = f"rule:{rule}" if rule else actor_label
-        lead_set_bant(lead=locked, bant=bant or {}, actor=actor, actor_label=label)
         at = _check_at(at, locked, now)
+        lead_set_bant(lead=locked, bant=bant or {}, actor=actor, actor_label=label, at=at)
         money = _check_requirements(path, move, reason=reason, note=note, amount=amount, expected_close=expected_close)
         if not skip and move is not None and move.gate is not None:
             _check_gate(locked, move.gate, rule=rule)
@@ -238,7 +238,7 @@ def _apply_effects(
         opportunity.status, opportunity.closed_at, opportunity.won_amount = OpportunityStatus.WON, at, money
         opportunity.save(update_fields=["status", "closed_at", "won_amount", "updated_at"])
         if lead.account is not None:
-            account_record_win(account=lead.account, arr_added=money)
+            account_record_win(account=lead.account, arr_added=money, owner=opportunity.owner)
     if path[-1] in (Stage.LOST, Stage.DISQUALIFIED) and opportunity is not None:
         opportunity.status, opportunity.closed_at = OpportunityStatus.LOST, at
         opportunity.lost_reason = reason if path[-1] == Stage.LOST else f"disqualified:{reason}"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from leadflow.errors import ValidationFailed
 from leads.choices import IdentityKind
 from leads.models import Identity, Lead
 from leads.services.identity import email_normalise, leads_resolve, phone_normalise
 from leads.services.upsert import lead_upsert
+from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +117,15 @@ def test_an_update_never_blanks_a_stored_field() -> None:
 
     lead.refresh_from_db()
     assert (lead.title, lead.company, lead.region) == ("IT经理", "Acme", "华东")
+
+
+def test_a_back_dated_import_records_creation_and_owners_at_its_created_at() -> None:
+    sdr = user_with_role("sdr")
+    created = timezone.now() - dt.timedelta(days=90)
+
+    lead = lead_upsert(data={"email": "old@acme.cn", "created_at": created, "owner_sdr": sdr}).lead
+
+    assert lead.events.get(kind="created").at == created
+    owner_event = lead.events.get(kind="owner_changed")
+    assert (owner_event.at, owner_event.data) == (created, {"side": "sdr", "from": None, "to": sdr.pk})
+    assert lead.stage_changes.get().at == created

@@ -347,3 +347,24 @@ def test_an_sdr_qualifying_an_unowned_lead_becomes_its_sdr_owner() -> None:
     lead = lead_transition(lead=LeadFactory(), to=Stage.MQL, actor=sdr, bant={"budget": True, "need": True})
 
     assert lead.owner_sdr == sdr
+
+
+def test_a_back_dated_move_records_its_bant_change_at_the_same_time() -> None:
+    start = timezone.now() - dt.timedelta(days=20)
+    lead = make_journey(["lead"], start=start)
+
+    lead = lead_transition(lead=lead, to=Stage.MQL, at=start + dt.timedelta(days=2),
+                           bant={"budget": True, "need": True})  # fmt: skip
+
+    assert lead.events.get(kind="bant_changed").at == start + dt.timedelta(days=2)
+
+
+def test_a_win_gives_an_ownerless_account_the_winning_rep() -> None:
+    rep = user_with_role(Role.SALES)
+    account = AccountFactory()
+    lead = make_journey(PATH_TO[Stage.OPPORTUNITY], account=account, owner_sales=rep)
+
+    lead_transition(lead=lead, to=Stage.CUSTOMER, amount="1000")
+
+    account.refresh_from_db()
+    assert account.owner_sales == rep
