@@ -39,7 +39,7 @@ test: lint
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install
-	$(DEV_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
 	$(DEV_ENV) $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:

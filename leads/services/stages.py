@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.services import account_record_win
 from leadflow.errors import Conflict, IllegalTransition, NotPermitted, ValidationFailed
@@ -187,9 +188,23 @@ def _check_requirements(
     if "expected_close" in needs and expected_close is None:
         errors["expected_close"] = [_("An expected close date is required.")]
     if errors:
-        raise ValidationFailed(_("Required information is missing: %(fields)s.") % {"fields": ", ".join(errors)},
+        raise ValidationFailed(_("Required information is missing: %(fields)s.") % {"fields": _labels(errors)},
                                errors=errors)  # fmt: skip
     return money
+
+
+FIELD_LABELS = {
+    "reason": gettext_lazy("reason"),
+    "note": gettext_lazy("note"),
+    "amount": gettext_lazy("amount"),
+    "expected_close": gettext_lazy("expected close date"),
+    **{point: Lead._meta.get_field(f"bant_{point}").verbose_name for point in BANT_POINTS},
+}
+
+
+def _labels(fields: Any) -> str:
+    """Field names as the user reads them, in the active language."""
+    return _(", ").join(str(FIELD_LABELS.get(field, field)) for field in fields)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -209,7 +224,7 @@ def _check_gate(lead: Lead, gate: Gate, *, rule: str) -> None:
         return
     missing = [point for point in BANT_POINTS if not getattr(lead, f"bant_{point}")]
     message = _("At least %(minimum)s of the 4 BANT points are needed (has %(count)s); missing: %(missing)s.") % {
-        "minimum": minimum, "count": lead.bant_count, "missing": ", ".join(missing),
+        "minimum": minimum, "count": lead.bant_count, "missing": _labels(missing),
     }  # fmt: skip
     raise ValidationFailed(message, errors={"bant": [message], **{point: [_("Not confirmed.")] for point in missing}})
 
