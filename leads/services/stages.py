@@ -198,7 +198,10 @@ FIELD_LABELS = {
     "note": gettext_lazy("note"),
     "amount": gettext_lazy("amount"),
     "expected_close": gettext_lazy("expected close date"),
-    **{point: Lead._meta.get_field(f"bant_{point}").verbose_name for point in BANT_POINTS},
+    "budget": gettext_lazy("budget"),
+    "authority": gettext_lazy("authority"),
+    "need": gettext_lazy("need"),
+    "timing": gettext_lazy("timing"),
 }
 
 
