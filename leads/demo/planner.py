@@ -1,0 +1,23 @@
+"""`demo_plan`: every demo row in memory, each part drawn from its own seeded random stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from leads.demo.campaigns import campaigns_plan
+from leads.demo.catalog import DEFAULT_LEADS, MAX_ACCOUNTS
+from leads.demo.costs import costs_plan
+from leads.demo.journeys import leads_plan
+from leads.demo.people import accounts_plan
+from leads.demo.plans import DemoPlan, Rng
+from leads.demo.timeline import demo_window
+
+
+def demo_plan(*, seed: int, today: dt.date, leads: int = DEFAULT_LEADS) -> DemoPlan:
+    """Every demo row, in memory: a pure function of (seed, today, leads)."""
+    window = demo_window(today=today)
+    campaigns = campaigns_plan(Rng(f"leadflow-demo:{seed}:{today}:campaigns"), window)
+    accounts = accounts_plan(Rng(f"leadflow-demo:{seed}:accounts"), min(MAX_ACCOUNTS, max(20, leads // 16)))
+    lead_plans = leads_plan(Rng(f"leadflow-demo:{seed}:{today}:leads"), window, campaigns, accounts, leads)
+    costs = costs_plan(seed, window, campaigns)
+    return DemoPlan(seed=seed, window=window, campaigns=campaigns, accounts=accounts, leads=lead_plans, costs=costs)
