@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from leadflow.errors import Conflict, IllegalTransition, NotPermitted, ValidationFailed
 from leadflow.roles import Role
@@ -137,11 +137,14 @@ def test_reopening_a_disqualified_lead_needs_a_note() -> None:
 def test_mql_gate_names_the_missing_bant_points() -> None:
     lead = LeadFactory(bant_budget=True)
 
-    with pytest.raises(ValidationFailed) as error:
+    with translation.override("en"), pytest.raises(ValidationFailed) as english:
+        lead_transition(lead=lead, to=Stage.MQL)
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as chinese:
         lead_transition(lead=lead, to=Stage.MQL)
 
-    assert set(error.value.errors) == {"bant", "authority", "need", "timing"}
-    assert "authority, need, timing" in error.value.message
+    assert set(english.value.errors) == {"bant", "authority", "need", "timing"}
+    assert "missing: authority, need, timing" in english.value.message
+    assert "未确认：决策权、需求、时间" in chinese.value.message
 
 
 def test_bant_set_in_the_same_call_counts_for_the_gate_and_is_recorded() -> None:
