@@ -22,20 +22,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leadflow.errors import ApplicationError, Conflict, IllegalTransition, NotPermitted
-from leadflow.roles import Action, Role, user_can, user_roles
+from leadflow.roles import Action, user_can
 from leadflow.templatetags.leadflow_tags import person
 from leads.choices import LeadEventKind, Stage
 from leads.filters import LeadFilterSet
 from leads.forms import TransitionForm
 from leads.models import Lead
 from leads.selectors import lead_detail_queryset, leads_visible_to
-from leads.services.stages import lead_transition
+from leads.services.identity import lead_follow_merges
+from leads.services.stages import lead_transition, lead_transition_refusal
 from leads.stages import FUNNEL, TRANSITIONS, Move, allowed_targets
 
 PAGE_SIZES = (25, 50, 100)
 NOT_FILTERS = ("page", "per_page", "sort")
 TOUCHPOINTS_SHOWN = 50
-_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 LIST_COLUMNS = ("source_channel", "owner_sdr", "owner_sales", "account")
 
 # The words on each button: the same target reads differently depending on where the lead stands.
@@ -121,25 +121,12 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     lead = lead_detail_queryset(user=request.user).filter(pk=pk).first()
     if lead is None:
-        survivor_id = _survivor_id(pk)
-        if survivor_id is None:
+        merged = Lead.objects.filter(pk=pk, merged_into__isnull=False).first()
+        if merged is None:
             raise Http404(_("No such lead, or you may not see it."))
         messages.info(request, _("Lead #%(old)s was merged into this lead.") % {"old": pk})
-        return redirect("leads:detail", pk=survivor_id)
+        return redirect("leads:detail", pk=lead_follow_merges(lead=merged).pk)
     return _render(request, "leads/detail.html", lead_detail_context(request, lead))
-
-
-def _survivor_id(pk: int) -> int | None:
-    """Follow `merged_into` to the live lead (merges re-point chains, but an old row may still chain)."""
-    seen: set[int] = set()
-    current: int | None = pk
-    while current is not None and current not in seen:
-        seen.add(current)
-        row = Lead.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
-        if row is None:
-            return current if current != pk else None
-        current = row
-    return None
 
 
 def lead_detail_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
@@ -179,18 +166,15 @@ def _user_names(events: list[Any]) -> dict[int, str]:
 
 
 def stage_actions(user: Any, lead: Lead) -> list[StageAction]:
-    """The moves from the current stage that this user's role may make (the service checks again)."""
-    roles = user_roles(user)
-    if not user_can(user, Action.CHANGE_STAGE) or lead.merged_into_id or lead.erased_at:
+    """The moves from the current stage that this user may make, as the service decides them."""
+    if not user_can(user, Action.CHANGE_STAGE):
         return []
     current = Stage(lead.stage)
     actions = []
     for target in allowed_targets(current):
+        if lead_transition_refusal(actor=user, lead=lead, to=target) is not None:
+            continue
         move = TRANSITIONS[(current, target)]
-        if not roles & move.roles:
-            continue
-        if move.sales_owner_only and not roles & _MANAGERS and lead.owner_sales_id not in (None, user.pk):
-            continue
         label = ACTION_LABELS.get((current, target), gettext_lazy("Disqualify"))
         style = "danger" if target in (Stage.DISQUALIFIED, Stage.LOST) else (
             "secondary" if target == Stage.LEAD else "primary"
@@ -250,10 +234,9 @@ def _transition(request: HttpRequest, lead: Lead, target: Stage, form: Transitio
 
 def _refusal(user: Any, lead: Lead, target: Stage) -> ApplicationError:
     """Why a move not offered to this user was refused: illegal from this stage, or not for this role."""
-    if target not in allowed_targets(lead.stage):
-        names = {"from": Stage(lead.stage).label, "to": target.label}
-        return IllegalTransition(_("A lead cannot move from %(from)s to %(to)s.") % names)
-    return NotPermitted(_("Your role may not make this stage change."))
+    return lead_transition_refusal(actor=user, lead=lead, to=target) or NotPermitted(
+        _("Your role may not make this stage change.")
+    )
 
 
 def _render_form(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.services import account_record_win
-from leadflow.errors import Conflict, IllegalTransition, NotPermitted, ValidationFailed
+from leadflow.errors import ApplicationError, Conflict, IllegalTransition, NotPermitted, ValidationFailed
 from leadflow.roles import Role, user_roles
 from leads.choices import BANT_POINTS, OpportunityStatus, OwnerSide, Stage
 from leads.models import Lead, Opportunity, StageChange
@@ -75,6 +75,22 @@ def lead_transition(
             gates_bypassed=skip, now=now,
         )  # fmt: skip
     return locked
+
+
+def lead_transition_refusal(*, actor: Any, lead: Lead, to: Stage | str) -> ApplicationError | None:
+    """Why `actor` may not move `lead` to `to` (illegal from here, or not for this role), or None.
+
+    The same checks `lead_transition` makes before it reads the payload, so a page offers exactly the moves
+    the service will accept.
+    """
+    if lead.merged_into_id is not None or lead.erased_at is not None:
+        return Conflict(_("This lead was merged or erased and can no longer change stage."))
+    try:
+        _path, move = _plan(lead, _stage(to), skip=False)
+        _check_actor(lead, actor, move, is_jump=False)
+    except ApplicationError as refusal:
+        return refusal
+    return None
 
 
 def lead_stage_adopt(*, lead: Lead, stage: Stage, at: dt.datetime, actor_label: str) -> Lead:
