@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+API_PREFIX = "/api/"
 
 
 class ApplicationError(Exception):
@@ -41,6 +48,18 @@ class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     title = _("Conflict")
     type_slug = "conflict"
+
+
+class PayloadTooLarge(ApplicationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    title = _("Request too large")
+    type_slug = "payload-too-large"
+
+
+class UnprocessableRequest(ApplicationError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    title = _("Unprocessable request")
+    type_slug = "unprocessable"
 
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -79,6 +98,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             type_slug=exc.type_slug,
             errors=exc.errors,
         )
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(str(_("The request body is larger than this server accepts.")))
+        return problem_exception_handler(exc, context)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
@@ -88,7 +110,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        # A bug, not a client error: log it with the traceback and answer a problem, never Django's debug page.
+        logger.error("Unhandled exception in API view %s", _view_name(context), exc_info=exc)
+        return problem_response(
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+            title=str(_("Server error")),
+            detail=str(_("Something went wrong on our side; it has been logged.")),
+            type_slug="server-error",
+        )
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
         problem = problem_response(
@@ -115,3 +144,110 @@ class NotPermitted(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
     title = _("Not permitted")
     type_slug = "not-permitted"
+
+
+def _view_name(context: dict[str, Any]) -> str:
+    view = context.get("view")
+    return type(view).__name__ if view is not None else "?"
+
+
+_STATUS_TITLES: dict[int, Any] = {
+    400: _("Bad request"),
+    401: _("Not authenticated"),
+    403: _("Not permitted"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    413: _("Request too large"),
+    429: _("Too many requests"),
+    500: _("Server error"),
+}
+
+
+def problem_http_response(*, status_code: int, detail: str = "", type_slug: str = "") -> HttpResponse:
+    """A problem document as a plain Django response, for code that runs outside DRF views."""
+    title = str(_STATUS_TITLES.get(status_code, _("Error")))
+    body = {
+        "type": PROBLEM_TYPE_BASE + (type_slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status_code,
+        "detail": detail or title,
+    }
+    return HttpResponse(json.dumps(body), status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Unknown URLs under /api/ answer problem+json; elsewhere Django's page."""
+    if is_api_path(request):
+        return problem_http_response(status_code=404, detail=str(_("No such endpoint or object.")))
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request):
+        return problem_http_response(status_code=500, detail=str(_("Something went wrong on our side.")))
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+class ApiProblemMiddleware:
+    """Under /api/ every error is application/problem+json, whoever produced it.
+
+    DRF views answer problems through `problem_exception_handler`; this catches the rest: unknown URLs
+    (Django's 404 page, also the DEBUG one), errors raised outside a view (500), bodies over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413, refused before anything reads them).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api_path(request):
+            return self.get_response(request)
+        if _declared_length(request) > (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or float("inf")):
+            return _too_large()
+        response = self.get_response(request)
+        if response.status_code >= 400 and not _is_json(response):
+            problem = problem_http_response(status_code=response.status_code)
+            for header in ("Retry-After", "WWW-Authenticate", "Allow"):
+                if header in response:
+                    problem[header] = response[header]
+            return problem
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api_path(request):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            return _too_large()
+        if isinstance(exception, Http404):
+            return problem_http_response(status_code=404)
+        if isinstance(exception, PermissionDenied):
+            return problem_http_response(status_code=403)
+        logger.error("Unhandled exception at %s", request.path, exc_info=exception)
+        return problem_http_response(status_code=500, detail=str(_("Something went wrong on our side.")))
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large() -> HttpResponse:
+    return problem_http_response(
+        status_code=413, detail=str(_("The request body is larger than this server accepts.")),
+        type_slug="payload-too-large",
+    )  # fmt: skip
+
+
+def _is_json(response: HttpResponse) -> bool:
+    content_type = response.get("Content-Type", "")
+    return "json" in content_type.split(";")[0]

@@ -18,3 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Under /api/ unknown URLs and server errors answer application/problem+json, elsewhere Django's pages.
+handler404 = "leadflow.errors.handler404"
+handler500 = "leadflow.errors.handler500"
