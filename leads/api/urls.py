@@ -7,3 +7,14 @@ router = SimpleRouter()
 router.register("leads", LeadViewSet, basename="lead")
 
 urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]
+
+from leads.api.bulk import IdentifyView, LeadBulkView, TouchpointBulkView, TouchpointView  # noqa: E402
+
+# Ahead of the router: "leads/bulk/" would otherwise be taken for the detail route of a lead called "bulk".
+urlpatterns = [
+    path("leads/bulk/", LeadBulkView.as_view(), name="api-leads-bulk"),
+    path("touchpoints/", TouchpointView.as_view(), name="api-touchpoints"),
+    path("touchpoints/bulk/", TouchpointBulkView.as_view(), name="api-touchpoints-bulk"),
+    path("identify/", IdentifyView.as_view(), name="api-identify"),
+    *urlpatterns,
+]

@@ -1,0 +1,208 @@
+"""POST /api/v1/leads/bulk/: per-row results, atomic batches, in-batch duplicates, set-based writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.choices import CustomerStatus
+from leadflow.roles import Role
+from leads.choices import IdentityKind, LeadEventKind, Stage
+from leads.models import Channel, Identity, Lead, LeadEvent, StageChange
+from leads.services.bulk import MAX_LEAD_RECORDS
+from tests.factories import AccountFactory, LeadFactory, UserFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/leads/bulk/"
+PROBLEM = "application/problem+json"
+
+
+def _client(role: Role | None = Role.MARKETER) -> APIClient:
+    user = user_with_role(role) if role else UserFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def _post(client: APIClient, records: list[Any], **extra: Any) -> Any:
+    return client.post(URL, {"records": records, **extra}, format="json")
+
+
+def test_partial_failure_reports_per_row_errors_and_saves_the_valid_rows() -> None:
+    records = [
+        {"email": "ok1@acme.cn", "first_name": "一"},
+        {"email": "not-an-email"},
+        {"first_name": "no identity"},
+        {"phone": "13800138000", "employee_count": -1},
+        {"phone": "13800138001", "source_channel": "baidu-sem"},
+    ]
+
+    response = _post(_client(), records)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["created"], body["updated"], body["failed"]) == (2, 0, 3)
+    assert [row["status"] for row in body["results"]] == ["created", "failed", "failed", "failed", "created"]
+    assert "email" in body["results"][1]["errors"]
+    assert set(body["results"][2]["errors"]) == {"email", "phone", "external_id"}
+    assert "employee_count" in body["results"][3]["errors"]
+    assert set(Lead.objects.values_list("email", flat=True)) == {"ok1@acme.cn", ""}
+    saved = Lead.objects.get(pk=body["results"][4]["id"])
+    assert saved.phone == "+8613800138001"
+    assert saved.source_channel is not None and saved.source_channel.slug == "baidu-sem"
+
+
+def test_new_leads_get_identities_creation_history_and_account() -> None:
+    response = _post(_client(), [{"email": "Wang@Acme.cn", "company": "Acme", "phone": "138 0013 8000"}])
+
+    lead = Lead.objects.get(pk=response.json()["results"][0]["id"])
+    assert lead.email == "wang@acme.cn"
+    assert set(lead.identities.values_list("kind", "value")) == {
+        (IdentityKind.EMAIL, "wang@acme.cn"), (IdentityKind.PHONE, "+8613800138000"),
+    }  # fmt: skip
+    assert list(StageChange.objects.filter(lead=lead).values_list("from_stage", "to_stage")) == [("", Stage.LEAD)]
+    assert LeadEvent.objects.filter(lead=lead, kind=LeadEventKind.CREATED).count() == 1
+    assert lead.account is not None and lead.account.domain == "acme.cn"
+
+
+def test_atomic_batch_with_one_bad_row_returns_400_and_saves_nothing() -> None:
+    response = _post(_client(), [{"email": "good@acme.cn"}, {"email": "bad"}], atomic=True)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"]["records"]["1"]["email"]
+    assert Lead.objects.count() == 0
+
+
+def test_in_batch_duplicates_collapse_onto_one_lead() -> None:
+    records = [
+        {"email": "dup@acme.cn", "first_name": "A"},
+        {"email": "DUP@acme.cn ", "title": "CTO"},
+        {"phone": "13800138000", "email": "dup@acme.cn"},
+    ]
+
+    body = _post(_client(), records).json()
+
+    ids = {row["id"] for row in body["results"]}
+    assert len(ids) == 1
+    assert Lead.objects.count() == 1
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.title, lead.phone) == ("A", "CTO", "+8613800138000")
+    assert body["created"] == 1 and body["updated"] == 2
+    assert StageChange.objects.count() == 1
+
+
+def test_twenty_percent_existing_rows_update_in_place() -> None:
+    existing = [LeadFactory(email=f"old{i}@acme.cn", title="") for i in range(2)]
+    for lead in existing:
+        Identity.objects.create(lead=lead, kind=IdentityKind.EMAIL, value=lead.email)
+    records = [{"email": f"old{i}@acme.cn", "title": "VP", "bant": {"budget": True}} for i in range(2)]
+    records += [{"email": f"new{i}@acme.cn"} for i in range(8)]
+
+    body = _post(_client(), records).json()
+
+    assert (body["created"], body["updated"], body["failed"]) == (8, 2, 0)
+    assert [row["id"] for row in body["results"][:2]] == [lead.pk for lead in existing]
+    for lead in existing:
+        lead.refresh_from_db()
+        assert (lead.title, lead.bant_budget) == ("VP", True)
+        assert LeadEvent.objects.filter(lead=lead, kind=LeadEventKind.BANT_CHANGED).count() == 1
+    assert Lead.objects.count() == 10
+
+
+def test_same_batch_twice_creates_nothing_the_second_time() -> None:
+    client = _client()
+    records = [{"email": f"p{i}@acme.cn", "first_name": "x"} for i in range(5)]
+    _post(client, records)
+
+    body = _post(client, records).json()
+
+    assert (body["created"], body["updated"]) == (0, 5)
+    assert Lead.objects.count() == 5
+    assert StageChange.objects.count() == 5
+
+
+def test_row_matching_two_leads_takes_the_merge_path() -> None:
+    by_email = LeadFactory(email="m@acme.cn")
+    by_phone = LeadFactory(email="", phone="+8613800138000")
+    Identity.objects.create(lead=by_email, kind=IdentityKind.EMAIL, value="m@acme.cn")
+    Identity.objects.create(lead=by_phone, kind=IdentityKind.PHONE, value="+8613800138000")
+
+    body = _post(_client(), [{"email": "m@acme.cn", "phone": "13800138000"}, {"email": "x@acme.cn"}]).json()
+
+    assert [row["status"] for row in body["results"]] == ["updated", "created"]
+    merged = {by_email.pk, by_phone.pk} - {body["results"][0]["id"]}
+    assert Lead.objects.get(pk=merged.pop()).merged_into_id == body["results"][0]["id"]
+
+
+def test_new_lead_of_a_customer_account_is_flagged_and_routed_to_its_owner() -> None:
+    owner = user_with_role(Role.SALES)
+    AccountFactory(domain="bigco.cn", customer_status=CustomerStatus.CUSTOMER, owner_sales=owner)
+
+    body = _post(_client(), [{"email": "new@bigco.cn"}]).json()
+
+    lead = Lead.objects.get(pk=body["results"][0]["id"])
+    assert lead.customer_check is True
+    assert lead.owner_sales == owner
+    assert LeadEvent.objects.filter(lead=lead, kind=LeadEventKind.CUSTOMER_CHECK).count() == 1
+
+
+def test_unknown_source_channel_is_created_once_and_flagged_for_review() -> None:
+    records = [{"email": f"c{i}@acme.cn", "source_channel": "new-fair-2025"} for i in range(3)]
+
+    _post(_client(), records)
+
+    channel = Channel.objects.get(slug="new-fair-2025")
+    assert channel.needs_review is True
+    assert Lead.objects.filter(source_channel=channel).count() == 3
+
+
+def test_more_than_the_limit_gets_413_naming_the_limit() -> None:
+    records = [{"email": "x@acme.cn"}] * (MAX_LEAD_RECORDS + 1)
+
+    response = _post(_client(), records)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == PROBLEM
+    assert "10000" in response.json()["detail"]
+    assert Lead.objects.count() == 0
+
+
+def test_a_user_without_a_role_gets_403_and_anonymous_401() -> None:
+    assert _post(_client(None), [{"email": "a@acme.cn"}]).status_code == 403
+    assert APIClient().post(URL, {"records": []}, format="json").status_code == 401
+
+
+def _count_queries(size: int, django_assert_max_num_queries: Any) -> None:
+    existing = [LeadFactory(email=f"e{size}-{i}@acme.cn") for i in range(size // 5)]
+    Identity.objects.bulk_create(Identity(lead=lead, kind=IdentityKind.EMAIL, value=lead.email) for lead in existing)
+    records = [{"email": f"e{size}-{i}@acme.cn", "title": "t", "company_domain": f"co{i % 7}.cn",
+                "source_channel": f"ch-{i % 3}"} for i in range(size)]  # fmt: skip
+    client = _client()
+    with django_assert_max_num_queries(40):
+        assert _post(client, records).json()["failed"] == 0
+
+
+@pytest.mark.postgres  # SQLite caps the parameters of one statement, so bulk_create splits there
+def test_query_count_of_a_1000_row_bulk_is_bounded_and_independent_of_rows(
+    django_assert_max_num_queries: Any,
+) -> None:
+    _count_queries(1000, django_assert_max_num_queries)
+    counts = []
+    for size in (50, 1000):
+        existing = [LeadFactory(email=f"q{size}-{i}@acme.cn") for i in range(size // 5)]
+        Identity.objects.bulk_create(Identity(lead=lead, kind=IdentityKind.EMAIL, value=lead.email)
+                                     for lead in existing)  # fmt: skip
+        records = [{"email": f"q{size}-{i}@acme.cn", "title": "t", "company_domain": f"d{size}-{i % 7}.cn"}
+                   for i in range(size)]  # fmt: skip
+        client = _client()
+        with CaptureQueriesContext(connection) as captured:
+            _post(client, records)
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
