@@ -163,9 +163,11 @@ _STATUS_TITLES: dict[int, Any] = {
 }
 
 
-def problem_http_response(*, status_code: int, detail: str = "", type_slug: str = "") -> HttpResponse:
+def problem_http_response(
+    *, status_code: int, detail: str = "", type_slug: str = "", title: str = ""
+) -> HttpResponse:
     """A problem document as a plain Django response, for code that runs outside DRF views."""
-    title = str(_STATUS_TITLES.get(status_code, _("Error")))
+    title = title or str(_STATUS_TITLES.get(status_code, _("Error")))
     body = {
         "type": PROBLEM_TYPE_BASE + (type_slug or title.lower().replace(" ", "-")),
         "title": title,

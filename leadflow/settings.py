@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "leadflow.middleware.UserTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
+    "leadflow.idempotency.IdempotencyMiddleware",
 ]
 
 # Largest request body accepted (bytes); larger API requests get 413. Bulk endpoints take up to 50 000 rows.
@@ -167,6 +168,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leadflow.tasks.heartbeat_task",
         "schedule": env.float("LEADFLOW_HEARTBEAT_SECONDS", default=60.0),
     },
+    # Delivers webhook outbox rows whose task was lost (worker died, broker down) or whose retry is due.
+    "webhook-deliveries-sweep": {
+        "task": "leads.tasks.webhook_deliveries_sweep_task",
+        "schedule": env.float("LEADFLOW_WEBHOOK_SWEEP_SECONDS", default=30.0),
+    },
+    "idempotency-records-purge": {
+        "task": "leads.tasks.idempotency_records_purge_task",
+        "schedule": 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {
@@ -198,7 +208,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.choices.Stage"},
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.choices.Stage", "WebhookEventEnum": "leads.models.WebhookEvent"},
 }
 
 # Business rules that sales ops may tune.
@@ -207,6 +217,19 @@ LEADFLOW = {
     "MQL_MIN_BANT": env.int("LEADFLOW_MQL_MIN_BANT", default=2),
     "SQL_MIN_BANT": env.int("LEADFLOW_SQL_MIN_BANT", default=4),
     "DEFAULT_CURRENCY": env.str("LEADFLOW_DEFAULT_CURRENCY", default="CNY"),
+    # Idempotency-Key: answers are kept this long; an unfinished claim blocks its key this many seconds.
+    "IDEMPOTENCY_TTL_HOURS": 24,
+    "IDEMPOTENCY_LEASE_SECONDS": env.int("LEADFLOW_IDEMPOTENCY_LEASE_SECONDS", default=300),
+    # Change feed: rows younger than this are held back, so a slow transaction that took an earlier cursor
+    # commits before a reader moves past it.
+    "CHANGES_SETTLE_SECONDS": env.float("LEADFLOW_CHANGES_SETTLE_SECONDS", default=2.0),
+    # Webhooks out: attempts per delivery, first retry delay (doubling, capped), request timeout, and the
+    # consecutive failures after which a subscription is paused.
+    "WEBHOOK_MAX_ATTEMPTS": env.int("LEADFLOW_WEBHOOK_MAX_ATTEMPTS", default=8),
+    "WEBHOOK_BACKOFF_SECONDS": env.int("LEADFLOW_WEBHOOK_BACKOFF_SECONDS", default=30),
+    "WEBHOOK_BACKOFF_MAX_SECONDS": env.int("LEADFLOW_WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600),
+    "WEBHOOK_TIMEOUT_SECONDS": env.float("LEADFLOW_WEBHOOK_TIMEOUT_SECONDS", default=10.0),
+    "WEBHOOK_PAUSE_AFTER_FAILURES": env.int("LEADFLOW_WEBHOOK_PAUSE_AFTER_FAILURES", default=20),
 }
 
 if not DEBUG:

@@ -1,0 +1,27 @@
+"""Celery tasks of the leads app: thin, take ids or nothing, call a service with `now`."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from leadflow.idempotency import idempotency_records_purge
+from leads.services.webhooks import webhook_deliveries_sweep, webhook_delivery_attempt
+
+
+@shared_task(name="leads.tasks.webhook_deliver_task", ignore_result=True, acks_late=True)
+def webhook_deliver_task(delivery_ids: list[int]) -> None:
+    """First attempt of fresh outbox rows. Not retried by Celery: a failure schedules the next attempt in
+    the row itself, and the sweep makes it."""
+    for delivery_id in delivery_ids:
+        webhook_delivery_attempt(delivery_id=delivery_id, now=timezone.now())
+
+
+@shared_task(name="leads.tasks.webhook_deliveries_sweep_task", ignore_result=True)
+def webhook_deliveries_sweep_task() -> None:
+    webhook_deliveries_sweep(now=timezone.now())
+
+
+@shared_task(name="leads.tasks.idempotency_records_purge_task", ignore_result=True)
+def idempotency_records_purge_task() -> None:
+    idempotency_records_purge(now=timezone.now())
