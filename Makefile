@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint install serve migrate messages clean
+.PHONY: demo test lint install serve migrate messages clean bench
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LeadFlow needs Python 3.11 or newer")'
@@ -44,3 +44,9 @@ messages: install
 
 clean:
 	rm -rf $(VENV) staticfiles leadflow.sqlite3 .pytest_cache .mypy_cache .ruff_cache
+
+# Workloads 1-2 of spec/benchmarks.md beside their references on a scratch copy of DATABASE_URL (PostgreSQL):
+# `make bench` (full size) or `make bench SIZE=smoke` (tiny, < 60 s). Writes bench/results/latest.json.
+SIZE ?= full
+bench: install
+	$(BIN)/python -m bench --size $(SIZE)
