@@ -82,3 +82,25 @@ def rows_copy(*, cursor: Any, table: str, columns: Sequence[str], rows: Iterable
     names = ", ".join(f'"{column}"' for column in columns)
     raw = getattr(cursor, "cursor", cursor)  # Django's CursorWrapper -> psycopg2 cursor
     raw.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')', buffer)
+
+
+def ids_reserve(*, model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys from the table's sequence (PostgreSQL), for rows written by COPY."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],  # type: ignore[union-attr]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def objects_copy(*, model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """Insert unsaved model instances with COPY (PostgreSQL): every concrete column, the primary key only
+    when the instances carry one (see `ids_reserve`). Python defaults were applied by the constructor."""
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objects[0].pk is None)]
+    attnames = [f.attname for f in fields]
+    rows = ([csv_value(getattr(obj, name)) for name in attnames] for obj in objects)
+    with connection.cursor() as cursor:
+        rows_copy(cursor=cursor, table=model._meta.db_table, columns=[f.column for f in fields], rows=rows)
