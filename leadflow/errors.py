@@ -253,3 +253,57 @@ def _too_large() -> HttpResponse:
 def _is_json(response: HttpResponse) -> bool:
     content_type = response.get("Content-Type", "")
     return "json" in content_type.split(";")[0]
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "For validation errors: messages by field name.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+_COMMON_ERRORS = {"401": "Not authenticated", "403": "Not permitted", "429": "Rate limited (see Retry-After)"}
+_WRITE_ERRORS = {
+    "409": "Conflict, or a request with the same Idempotency-Key is in progress",
+    "413": "Request body too large",
+    "422": "Idempotency-Key reused with a different request",
+}
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Same key and body within 24 h returns the first response (header Idempotent-Replayed: true) "
+    "and changes nothing.",
+}
+
+
+def schema_problem_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every error response of every operation is a Problem document,
+    every operation lists 401/403/429, and writes list Idempotency-Key and its 409/413/422."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            extra = dict(_COMMON_ERRORS)
+            if method in ("post", "put", "patch", "delete") and path.startswith("/api/v1/"):
+                extra.update(_WRITE_ERRORS)
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    parameters.append(IDEMPOTENCY_PARAMETER)
+            for code, description in extra.items():
+                responses.setdefault(code, {"description": description})
+            for code, response in responses.items():
+                if str(code)[0] in "45":
+                    response["content"] = problem
+    return result

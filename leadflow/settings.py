@@ -209,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.choices.Stage", "WebhookEventEnum": "leads.models.WebhookEvent"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leadflow.errors.schema_problem_responses",
+    ],
 }
 
 # Business rules that sales ops may tune.

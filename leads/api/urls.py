@@ -18,3 +18,10 @@ urlpatterns = [
     path("identify/", IdentifyView.as_view(), name="api-identify"),
     *urlpatterns,
 ]
+
+# Change feed and webhooks (leads/api/feed.py).
+from leads.api.feed import ChangeFeedView, WebhookSubscriptionViewSet  # noqa: E402
+
+feed_router = SimpleRouter()
+feed_router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+urlpatterns += [path("changes/", ChangeFeedView.as_view(), name="api-changes"), *feed_router.urls]

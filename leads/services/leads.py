@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.services import account_match
 from leads.choices import BANT_POINTS, LeadEventKind, OpportunityStatus, OwnerSide, Stage, Temperature
-from leads.models import Lead, LeadEvent, Opportunity, StageChange
+from leads.models import ChangeKind, Lead, LeadEvent, Opportunity, StageChange
+from leads.services.changes import fields_changed, lead_change_record
 from leads.services.identity import (
     email_normalise,
     identities_from_payload,
@@ -70,6 +71,8 @@ def lead_create(
     lead.account = account_match(email=lead.email, company_domain=lead.company_domain, company=lead.company)
     lead.save()
     lead_identities_attach(lead=lead, identities=identities)
+    lead_change_record(lead=lead, kind=ChangeKind.CREATED, at=created_at, now=now,
+                       data={"stage": lead.stage, "owner_sdr": lead.owner_sdr_id, "owner_sales": lead.owner_sales_id})
     StageChange.objects.create(
         lead=lead, from_stage="", to_stage=Stage.LEAD, at=created_at, actor=_user_or_none(actor),
         actor_label=actor_label, recorded_at=now,
@@ -109,6 +112,7 @@ def lead_set_bant(
     changed = _apply_bant(lead, bant)
     if changed:
         lead.save(update_fields=[*(f"bant_{p}" for p in BANT_POINTS), "bant_notes", "updated_at"])
+        lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(["bant"]), at=at)
         lead_event_record(
             lead=lead, kind=LeadEventKind.BANT_CHANGED, data={"changed": changed, "bant": lead.bant},
             actor=actor, actor_label=actor_label, at=at,
@@ -131,6 +135,7 @@ def lead_customer_check(*, lead: Lead, account: Account, now: dt.datetime | None
     if not lead.customer_check:
         lead.customer_check = True
         lead.save(update_fields=["customer_check", "updated_at"])
+        lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(["customer_check"]), at=now)
         lead_event_record(
             lead=lead, kind=LeadEventKind.CUSTOMER_CHECK, data={"account": account.pk, "reason": reason},
             actor_label="customer_check", at=now,
@@ -152,6 +157,8 @@ def lead_assign_owner(
         return False
     setattr(lead, field, user)
     lead.save(update_fields=[field, "updated_at"])
+    lead_change_record(lead=lead, kind=ChangeKind.OWNER_CHANGED, data={"side": str(side), "from": old_id, "to": new_id},
+                       at=at)  # fmt: skip
     lead_event_record(
         lead=lead, kind=LeadEventKind.OWNER_CHANGED, data={"side": str(side), "from": old_id, "to": new_id},
         actor=actor, actor_label=actor_label, at=at,
@@ -169,6 +176,7 @@ def lead_set_temperature(
     old = lead.temperature
     lead.temperature = temperature
     lead.save(update_fields=["temperature", "updated_at"])
+    lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(["temperature"]))
     lead_event_record(
         lead=lead, kind=LeadEventKind.TEMPERATURE_CHANGED,
         data={"from": old, "to": str(temperature), "reason": reason}, actor=actor, actor_label=actor_label,
@@ -182,6 +190,7 @@ def lead_set_consent(*, lead: Lead, consent_email: bool, actor: Any = None, acto
     lead.consent_email = consent_email
     lead.consent_changed_at = timezone.now()
     lead.save(update_fields=["consent_email", "consent_changed_at", "updated_at"])
+    lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(["consent_email"]))
     lead_event_record(
         lead=lead, kind=LeadEventKind.CONSENT_CHANGED, data={"consent_email": consent_email},
         actor=actor, actor_label=actor_label,

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from leadflow.errors import Conflict, ValidationFailed
 from leads.choices import BANT_POINTS, LeadEventKind, Stage, Temperature
-from leads.models import Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
+from leads.models import ChangeKind, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
+from leads.services.changes import changes_record_bulk
 from leads.services.leads import lead_event_record
 from leads.services.stages import lead_stage_adopt
 from leads.stages import FUNNEL
@@ -51,6 +52,7 @@ def lead_merge(*, survivor: Lead, other: Lead, actor: Any = None, actor_label: s
         data = {"survivor": keep.pk, "other": gone.pk}
         lead_event_record(lead=keep, kind=LeadEventKind.MERGED, data=data, actor=actor, actor_label=actor_label)
         lead_event_record(lead=gone, kind=LeadEventKind.MERGED, data=data, actor=actor, actor_label=actor_label)
+        changes_record_bulk(entries=[(keep.pk, ChangeKind.MERGED, data), (gone.pk, ChangeKind.MERGED, data)])
     return keep
 
 

@@ -17,7 +17,8 @@ from accounts.services import account_record_win
 from leadflow.errors import ApplicationError, Conflict, IllegalTransition, NotPermitted, ValidationFailed
 from leadflow.roles import Role, user_roles
 from leads.choices import BANT_POINTS, OpportunityStatus, OwnerSide, Stage
-from leads.models import Lead, Opportunity, StageChange
+from leads.models import ChangeKind, Lead, Opportunity, StageChange
+from leads.services.changes import lead_change_record
 from leads.services.leads import _user_or_none, lead_assign_owner, lead_set_bant
 from leads.signals import lead_stage_changed
 from leads.stages import SKIP_ROLES, TRANSITIONS, Gate, Move, allowed_targets, needs_for_path, skip_path
@@ -123,6 +124,8 @@ def _stage_write(
     lead.stage = target
     lead.stage_changed_at = at
     lead.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    lead_change_record(lead=lead, kind=ChangeKind.STAGE_CHANGED, at=at, now=now,
+                       data={"from": previous, "to": str(target), "path": [str(stage) for stage in path]})
     lead_id = lead.pk
     transaction.on_commit(
         lambda: lead_stage_changed.send(

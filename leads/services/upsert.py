@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import account_match
-from leads.models import Lead
+from leads.models import ChangeKind, Lead
+from leads.services.changes import fields_changed, lead_change_record
 from leads.services.identity import email_normalise, identities_from_payload, lead_identities_attach, leads_resolve
 from leads.services.leads import PROFILE_FIELDS, lead_create, lead_customer_check, lead_set_bant, lead_set_consent
 from leads.services.merge import leads_merge_matches
@@ -68,6 +69,7 @@ def lead_update(*, lead: Lead, data: Mapping[str, Any], actor: Any = None, actor
             changed.append("account")
     if changed:
         lead.save(update_fields=[*changed, "updated_at"])
+        lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(changed))
     if data.get("bant"):
         lead_set_bant(lead=lead, bant=data["bant"], actor=actor, actor_label=actor_label)
     if data.get("consent_email") is not None:

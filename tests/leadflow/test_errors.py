@@ -132,3 +132,15 @@ def test_handlers_answer_problem_json_under_api_and_pages_elsewhere() -> None:
     assert handler500(api)["Content-Type"] == PROBLEM
     assert handler500(api).status_code == 500
     assert "json" not in handler404(page, None)["Content-Type"]
+
+
+def test_schema_documents_errors_as_problems_and_writes_take_an_idempotency_key() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    create = schema["paths"]["/api/v1/leads/"]["post"]
+
+    assert {"400", "401", "403", "409", "413", "422", "429"} <= set(create["responses"])
+    assert set(create["responses"]["400"]["content"]) == {PROBLEM}
+    assert "Idempotency-Key" in [parameter["name"] for parameter in create["parameters"]]
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
