@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from leads.demo.campaigns import campaigns_plan
-from leads.demo.catalog import DEFAULT_LEADS, MAX_ACCOUNTS
+from leads.demo.catalog import DEFAULT_LEADS, MAX_ACCOUNTS, VISITORS_PER_LEAD
 from leads.demo.costs import costs_plan
 from leads.demo.journeys import leads_plan
 from leads.demo.people import accounts_plan
 from leads.demo.plans import DemoPlan, Rng
 from leads.demo.timeline import demo_window
+from leads.demo.visitors import visitors_plan
 
 
 def demo_plan(*, seed: int, today: dt.date, leads: int = DEFAULT_LEADS) -> DemoPlan:
@@ -20,4 +21,8 @@ def demo_plan(*, seed: int, today: dt.date, leads: int = DEFAULT_LEADS) -> DemoP
     accounts = accounts_plan(Rng(f"leadflow-demo:{seed}:accounts"), min(MAX_ACCOUNTS, max(20, leads // 16)))
     lead_plans = leads_plan(Rng(f"leadflow-demo:{seed}:{today}:leads"), window, campaigns, accounts, leads)
     costs = costs_plan(seed, window, campaigns)
-    return DemoPlan(seed=seed, window=window, campaigns=campaigns, accounts=accounts, leads=lead_plans, costs=costs)
+    # Their own stream: adding the visitors left every lead, history and lead touchpoint of a seed as it was.
+    visitors = visitors_plan(Rng(f"leadflow-demo:{seed}:{today}:visitors"), window, campaigns,
+                             count=round(leads * VISITORS_PER_LEAD))  # fmt: skip
+    return DemoPlan(seed=seed, window=window, campaigns=campaigns, accounts=accounts, leads=lead_plans, costs=costs,
+                    visitors=visitors)  # fmt: skip

@@ -140,3 +140,4 @@ class DemoPlan:
     accounts: list[AccountPlan]
     leads: list[LeadPlan]
     costs: list[tuple[str, CampaignPlan | None, dt.date, str, Decimal]]
+    visitors: list[Touch]  # page views of anonymous visitors who never became leads

@@ -1,7 +1,8 @@
 """Writing the plan in bulk, deleting it again, and the idempotence of `demo_seed`.
 
 Demo leads carry `attributes = {"demo": true, "demo_seed": .., "demo_today": ..}`; that stamp is how a
-later run finds (and a reset deletes) the data of an earlier one.
+later run finds (and a reset deletes) the data of an earlier one. Anonymous visitors have no lead to carry
+it, so their touchpoints are marked by their event id, `demo-v-<seed>-<n>`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 
 from accounts.choices import CustomerStatus, Tier
@@ -84,11 +85,13 @@ def demo_stage_counts() -> dict[str, int]:
 
 
 def demo_delete(*, seed: int, today: dt.date) -> None:
-    """Delete the demo data of (seed, today): leads and their history, campaigns, costs, unused accounts."""
+    """Delete the demo data of (seed, today): leads and their history, anonymous visitors, campaigns, costs,
+    unused accounts."""
     demo_leads = Lead.objects.filter(attributes__demo=True, attributes__demo_seed=seed)
     for model in (Touchpoint, StageChange, LeadEvent, Identity, Opportunity):
         model.objects.filter(lead__in=demo_leads.values("pk")).delete()  # type: ignore[attr-defined]
     demo_leads.delete()
+    _visitors_delete(seed=seed)  # before the campaigns: their page views keep a campaign in use
     window = demo_window(today=today)
     campaigns = campaigns_plan(Rng(f"leadflow-demo:{seed}:{today}:campaigns"), window)
     slugs = [campaign.slug for campaign in campaigns]
@@ -123,8 +126,76 @@ def _plan_write(plan: DemoPlan, users: dict[str, User]) -> dict[str, int]:
     pks = [row.pk for row in lead_rows]
     counts = {"campaigns": len(campaigns), "accounts": len(accounts), "costs": len(costs), "leads": len(pks)}
     counts.update(_children_write(plan, pks, users, by_account, channels, campaigns))
+    counts.update(_visitors_write(plan, channels, campaigns))
     counts["customers"] = _accounts_record_wins(plan, by_account)
     return counts
+
+
+def _visitor_prefix(seed: int) -> str:
+    return f"demo-v-{seed}-"
+
+
+def _visitors_delete(*, seed: int) -> None:
+    Touchpoint.objects.filter(event_id__startswith=_visitor_prefix(seed)).delete()
+
+
+def _visitors_write(plan: DemoPlan, channels: dict[str, Channel], campaigns: dict[str, Campaign]) -> dict[str, int]:
+    """The page views of visitors who never became leads: twice as many rows as the leads' touchpoints.
+
+    Nothing cascades to them from a lead, so visitors left behind by a demo whose leads were deleted by hand
+    would collide on the event id: replace them."""
+    _visitors_delete(seed=plan.seed)
+    prefix = _visitor_prefix(plan.seed)
+    rows = [{**_touch_values(None, touch, channels, campaigns), "event_id": f"{prefix}{n}"}
+            for n, touch in enumerate(plan.visitors, start=1)]  # fmt: skip
+    _rows_insert(Touchpoint, rows)
+    return {"visitors": len({touch.anonymous_id for touch in plan.visitors}), "visitor_views": len(rows)}
+
+
+def _rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT `rows` (attname -> value; a missing field takes its default), in bulk.
+
+    For the touchpoints, ~150k rows with the visitors: `bulk_create` took 14 s for the visitors alone on
+    SQLite, half the seed's budget, as Django caps a SQLite statement at 999 parameters (71 touchpoints)
+    and prepares every value of every row. Here each column prepares a distinct value once, with the
+    field's own `get_db_prep_save`, so the database gets what the ORM would send. No `pre_save` runs and
+    no primary keys come back: give `auto_now` values explicitly, and only for rows nothing points to.
+    """
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    insert = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+    placeholders = f"({', '.join(['%s'] * len(fields))})"
+    prepared = []
+    for field in fields:
+        default = field.get_default()
+        prepared.append(_db_values(field, [row.get(field.attname, default) for row in rows]))
+    params = list(zip(*prepared, strict=True))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":  # in process: executemany is a C loop, and DEBUG logs it once
+            cursor.executemany(f"{insert} VALUES {placeholders}", params)
+            return
+        # Elsewhere executemany costs a round trip per row (psycopg2): many rows per statement instead.
+        limit = connection.features.max_query_params
+        size = min(BATCH, limit // len(fields)) if limit else BATCH
+        for start in range(0, len(params), size):
+            batch = params[start : start + size]
+            values = ", ".join([placeholders] * len(batch))
+            cursor.execute(f"{insert} VALUES {values}", [value for row in batch for value in row])
+
+
+def _db_values(field: models.Field[Any, Any], values: list[Any]) -> list[Any]:
+    """`field.get_db_prep_save` of each value, computed once per distinct (hashable) value."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        try:
+            prepared = cache[value]
+        except KeyError:
+            prepared = cache[value] = field.get_db_prep_save(value, connection)
+        except TypeError:  # unhashable (a JSON object): prepared each time
+            prepared = field.get_db_prep_save(value, connection)
+        out.append(prepared)
+    return out
 
 
 def _channels_ensure(window: Window) -> dict[str, Channel]:
@@ -197,14 +268,14 @@ def _children_write(
             for e in sorted(lead.events, key=lambda e: e.at)
         ]
         deals += [_deal_row(lead, pk, deal, users, accounts) for deal in lead.deals]
-        touches += [_touch_row(pk, t, channels, campaigns) for t in lead.touches]
+        touches += [_touch_values(pk, t, channels, campaigns) for t in lead.touches]
     for n, touch in enumerate(touches, start=1):
-        touch.event_id = f"demo-{n}"
+        touch["event_id"] = f"demo-{n}"
     Identity.objects.bulk_create(identities, batch_size=BATCH)
     StageChange.objects.bulk_create(steps, batch_size=BATCH)
     LeadEvent.objects.bulk_create(events, batch_size=BATCH)
     Opportunity.objects.bulk_create(deals, batch_size=BATCH)
-    Touchpoint.objects.bulk_create(touches, batch_size=BATCH)
+    _rows_insert(Touchpoint, touches)
     return {"identities": len(identities), "stage_changes": len(steps), "events": len(events),
             "opportunities": len(deals), "touchpoints": len(touches)}  # fmt: skip
 
@@ -237,16 +308,19 @@ def _deal_row(lead: LeadPlan, pk: int, deal: Deal, users: dict[str, User], accou
     )  # fmt: skip
 
 
-def _touch_row(pk: int, touch: Touch, channels: dict[str, Channel], campaigns: dict[str, Campaign]) -> Touchpoint:
+def _touch_values(
+    pk: int | None, touch: Touch, channels: dict[str, Channel], campaigns: dict[str, Campaign]
+) -> dict[str, Any]:
+    """A touchpoint's columns by attname; paid and tracked channels carry their UTM source and medium."""
     spec = CHANNEL_BY_SLUG.get(touch.channel or "")
     utm = spec.utm if spec is not None and spec.utm else ("", "")
-    return Touchpoint(
-        lead_id=pk, anonymous_id=touch.anonymous_id, kind=touch.kind,
-        channel=channels[touch.channel] if touch.channel else None,
-        campaign=campaigns[touch.campaign.slug] if touch.campaign else None, occurred_at=touch.at,
-        properties=touch.properties, utm_source=utm[0], utm_medium=utm[1],
-        utm_campaign=touch.campaign.slug if touch.campaign and utm[0] else "", created_at=touch.at,
-    )  # fmt: skip
+    return {
+        "lead_id": pk, "anonymous_id": touch.anonymous_id, "kind": touch.kind,
+        "channel_id": channels[touch.channel].pk if touch.channel else None,
+        "campaign_id": campaigns[touch.campaign.slug].pk if touch.campaign else None, "occurred_at": touch.at,
+        "properties": touch.properties, "utm_source": utm[0], "utm_medium": utm[1],
+        "utm_campaign": touch.campaign.slug if touch.campaign and utm[0] else "", "created_at": touch.at,
+    }  # fmt: skip
 
 
 def _accounts_record_wins(plan: DemoPlan, accounts: dict[int, Account]) -> int:

@@ -13,14 +13,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.test import Client, RequestFactory
 from django.utils import translation
 
 from accounts.choices import CustomerStatus
 from accounts.models import Account
 from leadflow.roles import Role
-from leads.choices import BANT_POINTS, IdentityKind, OpportunityStatus, Stage
+from leads.choices import BANT_POINTS, IdentityKind, OpportunityStatus, Stage, TouchpointKind
 from leads.demo import DEMO_PASSWORD, DEMO_TZ, demo_delete
 from leads.models import Campaign, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
 from leads.stages import TRANSITIONS
@@ -50,10 +50,23 @@ def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-def snapshot() -> tuple[list[tuple[str, str]], Decimal]:
+def snapshot() -> tuple[list[tuple[str, str]], Decimal, list[tuple[Any, ...]]]:
     leads = sorted(Lead.objects.values_list("email", "stage"))
     won = Opportunity.objects.filter(status=OpportunityStatus.WON).aggregate(total=Sum("won_amount"))["total"]
-    return leads, won or Decimal("0")
+    views = sorted(visitor_views().values_list("anonymous_id", "occurred_at", "channel__slug", "properties__path"))
+    return leads, won or Decimal("0"), views
+
+
+def visitor_views() -> Any:
+    """Page views of the anonymous visitors who never became leads."""
+    return Touchpoint.objects.filter(lead=None, event_id__startswith="demo-v-")
+
+
+def visits() -> int:
+    """Distinct visitors with a page view, known (by lead) or anonymous (by cookie id), as the spec counts them."""
+    page_views = Touchpoint.objects.filter(kind=TouchpointKind.PAGE_VIEW)
+    known = page_views.exclude(lead=None).values("lead").distinct().count()
+    return known + page_views.filter(lead=None).values("anonymous_id").distinct().count()
 
 
 def test_second_run_without_reset_changes_no_counts_and_says_so() -> None:
@@ -79,12 +92,14 @@ def test_reset_with_the_same_seed_and_today_recreates_the_same_rows() -> None:
 
 def test_deleting_the_demo_removes_its_rows_and_keeps_everyone_elses() -> None:
     real = TouchpointFactory(lead=LeadFactory(email="buyer@real-customer.cn")).lead
+    stranger = TouchpointFactory(lead=None, anonymous_id="anon-real-visitor", event_id="site-1")
     seed()
 
     demo_delete(seed=42, today=TODAY)
 
     assert list(Lead.objects.all()) == [real]
     assert Touchpoint.objects.filter(lead=real).count() == 1
+    assert list(Touchpoint.objects.filter(lead=None)) == [stranger]
     assert not Campaign.objects.exists()
     assert not Cost.objects.exists()
     assert not Account.objects.exists()
@@ -97,7 +112,11 @@ def test_a_different_seed_gives_different_leads() -> None:
 
     seed("--reset", "--seed=7")
 
-    assert snapshot()[0] != first[0]
+    second = snapshot()
+    assert second[0] != first[0]
+    assert second[2] != first[2]
+    assert not Touchpoint.objects.filter(event_id__startswith="demo-v-42-").exists()
+    assert visitor_views().count() == Touchpoint.objects.filter(lead=None).count() > 0
 
 
 def test_each_lead_history_starts_with_creation_moves_legally_and_ends_at_its_stage() -> None:
@@ -198,7 +217,7 @@ def test_nothing_happens_after_the_start_of_today() -> None:
 def test_touchpoints_have_unique_event_ids_and_anonymous_visits_have_identities() -> None:
     seed()
 
-    anonymous = Touchpoint.objects.exclude(anonymous_id="")
+    anonymous = Touchpoint.objects.exclude(anonymous_id="").exclude(lead=None)
 
     assert Touchpoint.objects.filter(event_id__startswith="demo-").count() == Touchpoint.objects.count()
     assert anonymous.exists()
@@ -275,5 +294,57 @@ def test_default_size_has_plausible_funnel_rates() -> None:
     assert 0.15 <= reached(Stage.MQL) / total <= 0.40
     assert 0.01 <= reached(Stage.CUSTOMER) / total <= 0.06
     assert 0.6 <= reached(Stage.SAL) / reached(Stage.MQL) <= 0.95
-    assert 40_000 <= Touchpoint.objects.count() <= 65_000
+    assert 40_000 <= Touchpoint.objects.exclude(lead=None).count() <= 65_000
+    assert 0.07 <= total / visits() <= 0.10
     assert "Elapsed" in output
+
+
+def test_anonymous_visitors_never_became_leads_and_read_1_to_4_pages_over_a_few_days() -> None:
+    seed()
+
+    views = visitor_views()
+    per_visitor = views.values("anonymous_id").annotate(n=Count("id"), first=Min("occurred_at"),
+                                                        last=Max("occurred_at"))  # fmt: skip
+
+    assert views.count() > SMALL
+    assert set(views.values_list("kind", flat=True)) == {TouchpointKind.PAGE_VIEW}
+    assert not views.filter(Q(anonymous_id="") | Q(channel=None) | Q(occurred_at__gte=TODAY_START)).exists()
+    assert not Identity.objects.filter(value__in=views.values("anonymous_id")).exists()
+    assert not views.filter(anonymous_id__in=Touchpoint.objects.exclude(lead=None).values("anonymous_id")).exists()
+    for visitor in per_visitor:
+        assert 1 <= visitor["n"] <= 4
+        assert visitor["last"] - visitor["first"] < dt.timedelta(days=9)
+    assert set(per_visitor.values_list("n", flat=True)) == {1, 2, 3, 4}
+
+
+def test_paid_visits_carry_utm_and_the_campaign_running_that_day() -> None:
+    seed()
+
+    sem = visitor_views().filter(channel__slug="baidu-sem").select_related("campaign")
+    organic = visitor_views().filter(channel__slug__in=["seo", "direct"])
+
+    assert sem.exists() and organic.exists()
+    for view in sem:
+        assert (view.utm_source, view.utm_medium, view.utm_campaign) == ("baidu", "cpc", view.campaign.slug)
+        assert view.campaign.starts_on <= view.occurred_at.astimezone(DEMO_TZ).date() <= view.campaign.ends_on
+    assert not organic.exclude(utm_source="", utm_campaign="", campaign=None).exists()
+
+
+def test_distinct_visitors_are_10_to_15_times_the_new_leads() -> None:
+    seed()
+
+    ratio = visits() / Lead.objects.count()
+
+    assert 10 <= ratio <= 15
+    assert 0.07 <= 1 / ratio <= 0.10
+
+
+def test_visitors_left_behind_by_leads_deleted_by_hand_are_replaced_not_duplicated() -> None:
+    seed()
+    before = snapshot()[2]
+    Opportunity.objects.all().delete()
+    Lead.objects.all().delete()  # cascades to the leads' touchpoints, not to the visitors
+
+    seed()
+
+    assert snapshot()[2] == before

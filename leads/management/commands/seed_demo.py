@@ -18,7 +18,8 @@ from leads.demo import DEFAULT_LEADS, DEMO_PASSWORD, DEMO_TZ, DemoReport, Login,
 class Command(BaseCommand):
     help = (
         "Create a deterministic demo company: a year of channels, campaigns, costs, accounts, leads with their "
-        "full history, and one login per role. Does nothing when demo data exists, unless --reset."
+        "full history, anonymous website visitors, and one login per role. Does nothing when demo data exists, "
+        "unless --reset."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
