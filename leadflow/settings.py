@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -168,14 +169,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leadflow.tasks.heartbeat_task",
         "schedule": env.float("LEADFLOW_HEARTBEAT_SECONDS", default=60.0),
     },
-    # Delivers webhook outbox rows whose task was lost (worker died, broker down) or whose retry is due.
+    # Calendar slots, not intervals: they wait for their slot instead of firing when beat starts.
+    # Every minute: delivers webhook outbox rows whose task was lost (worker died, broker down) or whose retry
+    # is due.
     "webhook-deliveries-sweep": {
         "task": "leads.tasks.webhook_deliveries_sweep_task",
-        "schedule": env.float("LEADFLOW_WEBHOOK_SWEEP_SECONDS", default=30.0),
+        "schedule": crontab(minute="*"),
     },
     "idempotency-records-purge": {
         "task": "leads.tasks.idempotency_records_purge_task",
-        "schedule": 3600.0,
+        "schedule": crontab(minute=17),
     },
 }
 

@@ -238,3 +238,20 @@ def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
     expected = hmac.new(b"key", b"1700000000.{}", hashlib.sha256).hexdigest()
 
     assert webhook_signature(secret="key", timestamp="1700000000", body=b"{}") == f"sha256={expected}"
+
+
+def test_beat_sweeps_the_outbox_and_purges_idempotency_records_with_registered_tasks(
+    answers: list[int | None], settings: Any
+) -> None:
+    from leadflow.celery import app
+
+    app.loader.import_default_modules()
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    _subscription()
+    lead_create(data={"email": "li@acme.cn"})
+
+    app.tasks["leads.tasks.webhook_deliveries_sweep_task"].apply(throw=True)
+
+    assert {"leads.tasks.webhook_deliveries_sweep_task", "leads.tasks.idempotency_records_purge_task"} <= tasks
+    assert tasks <= set(app.tasks)
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
