@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import http.client
 import io
+import itertools
 import json
 import random
 import time
@@ -19,6 +20,7 @@ from typing import Any
 import psycopg2
 
 STAMP = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+_REFERENCE_IDS = itertools.count()  # the reference stores every row: each gets a fresh event_id
 
 
 @dataclass
@@ -171,11 +173,11 @@ def touchpoints_via_copy(database_url: str, batches: list[list[dict[str, Any]]],
     for batch in batches:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        for n, record in enumerate(batch):
+        for record in batch:
             lead_id = record.get("lead") or leads.get(record.get("email", ""))
             writer.writerow([lead_id if lead_id is not None else "\\N", record.get("anonymous_id", ""), record["kind"],
                              channel, record["occurred_at"], json.dumps(record["properties"]),
-                             f"ref-{record['event_id']}-{n}", "bing", "organic", "", "", "",
+                             f"ref-{next(_REFERENCE_IDS)}", "bing", "organic", "", "", "",
                              "2025-06-01T00:00:00+00:00"])  # fmt: skip
         buffer.seek(0)
         with conn.cursor() as cursor:
