@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -507,3 +508,85 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+
+
+class RevenueKind(models.TextChoices):
+    NEW = "new", _("New")
+    RENEWAL = "renewal", _("Renewal")
+    EXPANSION = "expansion", _("Expansion")
+    CONTRACTION = "contraction", _("Contraction")
+    CHURN = "churn", _("Churn")
+
+
+class RevenueEvent(TimeStampedModel):
+    """A ledger row of an account's recurring revenue: LTV, churn and ROMI are computed from these rows.
+
+    `amount` is never negative: the kind says which way it moves ARR (contraction and churn reduce it).
+    A won opportunity writes its `new` event once (unique per opportunity).
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="revenue_events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RevenueKind.choices)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="revenue_events",
+    )  # fmt: skip
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("revenue event")
+        verbose_name_plural = _("revenue events")
+        ordering = ("-date", "-id")
+        indexes = [models.Index(fields=("account", "date"), name="revenueevent_account_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="revenueevent_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=("opportunity",), condition=Q(kind="new", opportunity__isnull=False),
+                name="revenueevent_one_new_per_opportunity",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.amount} {self.currency} @ {self.date}"
+
+
+def site_key_generate() -> str:
+    return "wk_" + secrets.token_urlsafe(24)
+
+
+class SiteKey(TimeStampedModel):
+    """A public write key for one web site's forms and trackers (POST /api/v1/collect/).
+
+    The key is visible in the site's pages, so it can only add touchpoints and leads, and only from the
+    site's own origins in a browser.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    key = models.CharField(_("key"), max_length=64, unique=True, default=site_key_generate, editable=False)
+    allowed_origins = models.JSONField(
+        _("allowed origins"), default=list, blank=True,
+        help_text=_("Scheme and host, e.g. https://www.example.cn; a browser request from elsewhere is refused."),
+    )  # fmt: skip
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("site key")
+        verbose_name_plural = _("site keys")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str) -> bool:
+        return origin.rstrip("/").lower() in {str(o).rstrip("/").lower() for o in self.allowed_origins}

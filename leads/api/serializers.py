@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from leadflow.roles import user_roles
-from leads.choices import BANT_POINTS, Stage
+from leadflow.roles import Role, user_roles
+from leads.choices import BANT_POINTS, Stage, Temperature
 from leads.models import Campaign, Channel, Lead
 from leads.services.catalog import campaign_for_slug, channel_for_slug
 
@@ -131,3 +133,45 @@ class MergeSerializer(serializers.Serializer):
     survivor = serializers.IntegerField()
     other = serializers.IntegerField()
 
+
+
+def _active_users_with_role(*roles: Role) -> QuerySet[Any]:
+    holders = Q(groups__name__in=[str(role) for role in roles]) | Q(is_superuser=True)
+    return get_user_model().objects.filter(holders, is_active=True).distinct()
+
+
+class LeadPatchSerializer(LeadWriteSerializer):
+    """PATCH body: any create field, plus owners (user ids; null unassigns), temperature and tags (names).
+
+    Owners must be active users with a fitting role: an SDR (or sales manager) on the SDR side, a sales rep
+    (or sales manager) on the sales side. Tags replace the lead's tags; unknown names are created.
+    """
+
+    owner_sdr = serializers.PrimaryKeyRelatedField(
+        queryset=_active_users_with_role(Role.SDR, Role.SALES_MANAGER), required=False, allow_null=True
+    )
+    owner_sales = serializers.PrimaryKeyRelatedField(
+        queryset=_active_users_with_role(Role.SALES, Role.SALES_MANAGER), required=False, allow_null=True
+    )
+    temperature = serializers.ChoiceField(choices=Temperature.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return attrs  # a partial edit needs no identifying field
+
+
+class TimelineQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
+    before = serializers.DateTimeField(required=False, help_text=_("Only items older than this (next page)."))
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    type = serializers.CharField(help_text=_("stage_changed, touchpoint, or a lead event kind (owner_changed, "
+                                             "temperature_changed, bant_changed, consent_changed, merged, ...)."))
+    data = serializers.DictField()  # type: ignore[assignment]
+
+
+class TimelineSerializer(serializers.Serializer):
+    results = TimelineItemSerializer(many=True)
+    next_before = serializers.DateTimeField(allow_null=True, help_text=_("Pass as `before` for older items."))

@@ -20,6 +20,7 @@ from leads.choices import BANT_POINTS, OpportunityStatus, OwnerSide, Stage
 from leads.models import ChangeKind, Lead, Opportunity, StageChange
 from leads.services.changes import lead_change_record
 from leads.services.leads import _user_or_none, lead_assign_owner, lead_set_bant
+from leads.services.revenue import revenue_event_for_win
 from leads.signals import lead_stage_changed
 from leads.stages import SKIP_ROLES, TRANSITIONS, Gate, Move, allowed_targets, needs_for_path, skip_path
 
@@ -276,6 +277,7 @@ def _apply_effects(
         opportunity.save(update_fields=["status", "closed_at", "won_amount", "updated_at"])
         if lead.account is not None:
             account_record_win(account=lead.account, arr_added=money, owner=opportunity.owner)
+            revenue_event_for_win(opportunity=opportunity, account=lead.account, at=at)
     if path[-1] in (Stage.LOST, Stage.DISQUALIFIED) and opportunity is not None:
         opportunity.status, opportunity.closed_at = OpportunityStatus.LOST, at
         opportunity.lost_reason = reason if path[-1] == Stage.LOST else f"disqualified:{reason}"
