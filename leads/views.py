@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,7 @@ from leadflow.errors import ApplicationError, Conflict, IllegalTransition, NotPe
 from leadflow.roles import Action, user_can
 from leadflow.templatetags.leadflow_tags import person
 from leads.choices import LeadEventKind, Stage
+from leads.exports import lead_export_csv, lead_export_filename
 from leads.filters import LeadFilterSet
 from leads.forms import TransitionForm
 from leads.models import Lead
@@ -251,3 +253,15 @@ def _form_refused(request: HttpRequest, lead: Lead, target: Stage, error: Applic
     context = {"lead": lead, "target": target, "error": error, "is_conflict": isinstance(error, Conflict)}
     template = "leads/_stage_refused.html" if _is_fragment(request) else "leads/stage_refused.html"
     return _render(request, template, context, status=error.status_code)
+
+
+@login_required
+@require_GET
+def lead_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV: the same filters and visibility as `lead_list`, every page, streamed."""
+    _require_view(request)
+    filterset = LeadFilterSet(request.GET, queryset=leads_visible_to(user=request.user), request=request)
+    lines = lead_export_csv(leads=filterset.qs, tz=timezone.get_current_timezone())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{lead_export_filename()}"'
+    return response
