@@ -201,6 +201,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("LEADFLOW_API_THROTTLE_ANON", default="600/minute"),
         "user": env.str("LEADFLOW_API_THROTTLE_USER", default="6000/minute"),
+        # POST /api/v1/collect/ (public web forms and trackers): per site key and client IP.
+        "collect": env.str("LEADFLOW_COLLECT_RATE", default="120/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -211,7 +213,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.choices.Stage", "WebhookEventEnum": "leads.models.WebhookEvent"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "leads.choices.Stage",
+        "WebhookEventEnum": "leads.models.WebhookEvent",
+        "ChannelCategoryEnum": "leads.choices.ChannelCategory",
+        "CostCategoryEnum": "leads.choices.CostCategory",
+        "TouchpointKindEnum": "leads.choices.TouchpointKind",
+        "RevenueKindEnum": "leads.models.RevenueKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "leadflow.errors.schema_problem_responses",

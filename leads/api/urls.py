@@ -25,3 +25,20 @@ from leads.api.feed import ChangeFeedView, WebhookSubscriptionViewSet  # noqa: E
 feed_router = SimpleRouter()
 feed_router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 urlpatterns += [path("changes/", ChangeFeedView.as_view(), name="api-changes"), *feed_router.urls]
+
+# Marketing objects (leads/api/marketing.py) and accounts (accounts/api/views.py).
+from accounts.api.views import AccountViewSet  # noqa: E402
+from leads.api.marketing import CampaignViewSet, ChannelViewSet, CostViewSet, RevenueEventViewSet  # noqa: E402
+
+marketing_router = SimpleRouter()
+marketing_router.register("accounts", AccountViewSet, basename="account")
+marketing_router.register("channels", ChannelViewSet, basename="channel")
+marketing_router.register("campaigns", CampaignViewSet, basename="campaign")
+marketing_router.register("costs", CostViewSet, basename="cost")
+marketing_router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
+urlpatterns += marketing_router.urls
+
+# Public collect endpoint for web forms and trackers (leads/api/collect.py), authenticated by a site key.
+from leads.api.collect import CollectView  # noqa: E402
+
+urlpatterns += [path("collect/", CollectView.as_view(), name="api-collect")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -56,6 +57,8 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self) -> Lead:
         """A merged lead's id still resolves: it answers with its survivor."""
+        if not str(self.kwargs["pk"]).isdigit():
+            raise Http404
         lead = get_object_or_404(Lead.objects.only("id", "merged_into"), pk=self.kwargs["pk"])
         survivor = lead_follow_merges(lead=lead)
         obj = get_object_or_404(self.get_queryset(), pk=survivor.pk)
