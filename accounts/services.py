@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,26 @@ def account_match(*, email: str = "", company_domain: str = "", company: str = "
             return Account.objects.create(domain=domain, name=(company or "").strip() or domain)
     except IntegrityError:
         return Account.objects.get(domain=domain)
+
+
+def accounts_for_domains(*, companies: Mapping[str, str]) -> dict[str, Account]:
+    """Account per company domain (`companies` maps domain -> company name for new ones), created on first
+    sight: the set-based form of `account_match`, with its unique domain and its default name.
+
+    Three queries whatever the number of domains; idempotent, and a concurrent creator of the same domain wins
+    quietly (ignored conflict, then read back).
+    """
+    if not companies:
+        return {}
+    found = {account.domain: account for account in Account.objects.filter(domain__in=companies.keys())}
+    missing = companies.keys() - found.keys()
+    if missing:
+        Account.objects.bulk_create(
+            [Account(domain=d, name=(companies[d] or "").strip()[:200] or d) for d in sorted(missing)],
+            ignore_conflicts=True,
+        )
+        found.update({account.domain: account for account in Account.objects.filter(domain__in=missing)})
+    return {domain: account for domain, account in found.items() if domain is not None}
 
 
 def account_record_win(*, account: Account, arr_added: Decimal, owner: Any = None) -> Account:

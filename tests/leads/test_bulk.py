@@ -1,7 +1,9 @@
-"""POST /api/v1/leads/bulk/: per-row results, atomic batches, in-batch duplicates, set-based writes."""
+"""POST /api/v1/leads/bulk/: per-row results, atomic batches, in-batch duplicates, set-based writes, the change
+feed and webhook outbox, and concurrent bulks creating the same people."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -13,8 +15,19 @@ from rest_framework.test import APIClient
 from accounts.choices import CustomerStatus
 from leadflow.roles import Role
 from leads.choices import IdentityKind, LeadEventKind, Stage
-from leads.models import Channel, Identity, Lead, LeadEvent, StageChange
-from leads.services.bulk import MAX_LEAD_RECORDS
+from leads.models import (
+    ChangeKind,
+    ChangeLog,
+    Channel,
+    Identity,
+    Lead,
+    LeadEvent,
+    StageChange,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+from leads.services.bulk import MAX_LEAD_RECORDS, leads_bulk_upsert
 from tests.factories import AccountFactory, LeadFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +81,64 @@ def test_new_leads_get_identities_creation_history_and_account() -> None:
     assert list(StageChange.objects.filter(lead=lead).values_list("from_stage", "to_stage")) == [("", Stage.LEAD)]
     assert LeadEvent.objects.filter(lead=lead, kind=LeadEventKind.CREATED).count() == 1
     assert lead.account is not None and lead.account.domain == "acme.cn"
+
+
+def _subscription(events: list[str]) -> WebhookSubscription:
+    return WebhookSubscription.objects.create(url="https://crm.example.cn/hook", events=events, secret="s")
+
+
+def test_bulk_feeds_the_change_feed_and_the_webhook_outbox_like_single_writes() -> None:
+    existing = LeadFactory(email="old@acme.cn", title="")
+    Identity.objects.create(lead=existing, kind=IdentityKind.EMAIL, value=existing.email)
+    subscription = _subscription([WebhookEvent.LEAD_CREATED])
+    records = [{"email": f"new{i}@acme.cn"} for i in range(3)] + [{"email": "old@acme.cn", "title": "CTO"}]
+
+    body = _post(_client(), records).json()
+
+    new_ids = {row["id"] for row in body["results"][:3]}
+    feed = list(ChangeLog.objects.values_list("lead_id", "kind", "data"))
+    assert sorted((lead_id, kind) for lead_id, kind, _data in feed if kind == ChangeKind.CREATED) == sorted(
+        (lead_id, ChangeKind.CREATED) for lead_id in new_ids
+    )
+    assert [(lead_id, data) for lead_id, kind, data in feed if kind == ChangeKind.UPDATED] == [
+        (existing.pk, {"fields": ["account", "title"]})
+    ]
+    assert len(feed) == 4
+    outbox = list(WebhookDelivery.objects.values_list("subscription_id", "event", "payload"))
+    assert len(outbox) == 3
+    assert {payload["lead_id"] for _sub, _event, payload in outbox} == new_ids
+    assert {(sub, event) for sub, event, _payload in outbox} == {(subscription.pk, WebhookEvent.LEAD_CREATED)}
+    cursors = set(ChangeLog.objects.filter(kind=ChangeKind.CREATED).values_list("pk", flat=True))
+    assert {payload["cursor"] for _sub, _event, payload in outbox} == cursors
+
+
+def test_bulk_customer_check_records_the_flag_and_the_assignment_like_the_single_service() -> None:
+    owner = user_with_role(Role.SALES)
+    AccountFactory(domain="bigco.cn", customer_status=CustomerStatus.CUSTOMER, owner_sales=owner)
+    _subscription([WebhookEvent.LEAD_CREATED, WebhookEvent.LEAD_ASSIGNED])
+
+    lead_id = _post(_client(), [{"email": "new@bigco.cn"}]).json()["results"][0]["id"]
+
+    feed = list(ChangeLog.objects.filter(lead_id=lead_id).values_list("kind", "data"))
+    assert feed == [
+        (ChangeKind.CREATED, {"stage": Stage.LEAD, "owner_sdr": None, "owner_sales": None}),
+        (ChangeKind.UPDATED, {"fields": ["customer_check"]}),
+        (ChangeKind.OWNER_CHANGED, {"side": "sales", "from": None, "to": owner.pk}),
+    ]
+    assert sorted(WebhookDelivery.objects.values_list("event", flat=True)) == [
+        WebhookEvent.LEAD_ASSIGNED, WebhookEvent.LEAD_CREATED,
+    ]  # fmt: skip
+    assert LeadEvent.objects.filter(lead_id=lead_id, kind=LeadEventKind.OWNER_CHANGED).count() == 1
+
+
+def test_an_unchanged_existing_lead_records_no_feed_entry() -> None:
+    client = _client()
+    _post(client, [{"email": "same@acme.cn", "title": "CTO"}])
+    before = ChangeLog.objects.count()
+
+    _post(client, [{"email": "same@acme.cn", "title": "CTO"}])
+
+    assert ChangeLog.objects.count() == before
 
 
 def test_atomic_batch_with_one_bad_row_returns_400_and_saves_nothing() -> None:
@@ -206,3 +277,49 @@ def test_query_count_of_a_1000_row_bulk_is_bounded_and_independent_of_rows(
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+# --- concurrency: two bulk requests creating the same new people at once (threads on PostgreSQL) ---
+
+
+def _race_bulks(batches: list[list[dict[str, Any]]]) -> list[Any]:
+    barrier = threading.Barrier(len(batches))
+    results: list[Any] = [None] * len(batches)
+
+    def worker(index: int, records: list[dict[str, Any]]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = leads_bulk_upsert(records=records)
+        except Exception as error:  # reported by the assertions below
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, batch)) for i, batch in enumerate(batches)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rounds", range(3))
+def test_two_concurrent_bulks_creating_the_same_emails_make_one_lead_per_email(rounds: int) -> None:
+    emails = [f"race{rounds}-{i}@acme.cn" for i in range(200)]
+    first = [{"email": email, "title": "A"} for email in emails]
+    second = [{"email": email, "title": "B"} for email in reversed(emails)] + [{"email": "only-b@acme.cn"}]
+
+    results = _race_bulks([first, second])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Lead.objects.filter(email__in=emails).count() == len(emails)
+    assert Identity.objects.filter(kind="email", value__in=emails).count() == len(emails)
+    lead_of = dict(Identity.objects.filter(kind="email").values_list("value", "lead_id"))
+    a_rows, b_rows = results[0].rows, results[1].rows
+    assert [row.id for row in a_rows] == [lead_of[email] for email in emails]
+    assert [row.id for row in b_rows[:-1]] == [lead_of[email] for email in reversed(emails)]
+    statuses = {row.status for row in a_rows}, {row.status for row in b_rows[:-1]}
+    assert sorted(statuses, key=sorted) == sorted([{"created"}, {"updated"}], key=sorted)
+    assert b_rows[-1].status == "created"

@@ -1,4 +1,5 @@
-"""Batch forms of the one-at-a-time look-ups: channels and campaigns by slug, accounts by domain, merged ids.
+"""Batch forms of the one-at-a-time look-ups: channels and campaigns by slug, merged ids (accounts by domain:
+accounts.services.accounts_for_domains).
 
 Each takes every key of a batch and answers in a fixed number of queries, whatever the batch size.
 """
@@ -11,8 +12,6 @@ from typing import Any, TypeVar
 from django.db import models
 from django.utils.text import slugify
 
-from accounts.models import Account
-from accounts.services import account_domain_for
 from leads.choices import ChannelCategory
 from leads.models import Campaign, Channel, Lead
 
@@ -48,28 +47,6 @@ def _for_slugs(model: type[M], slugs: Iterable[str], **defaults: Any) -> dict[st
         )
         found.update({obj.slug: obj for obj in manager.filter(slug__in=missing)})  # type: ignore[attr-defined]
     return {raw: found[slug] for raw, slug in wanted.items() if slug in found}
-
-
-def accounts_for_domains(companies: dict[str, str]) -> dict[str, Account]:
-    """Account per company domain (domain -> company name for new ones), created on first sight.
-
-    The batch form of accounts.services.account_match: the same unique domain, the same default name.
-    """
-    if not companies:
-        return {}
-    found = {account.domain: account for account in Account.objects.filter(domain__in=companies.keys())}
-    missing = companies.keys() - found.keys()
-    if missing:
-        Account.objects.bulk_create(
-            [Account(domain=d, name=(companies[d] or "").strip()[:200] or d) for d in sorted(missing)],
-            ignore_conflicts=True,
-        )
-        found.update({account.domain: account for account in Account.objects.filter(domain__in=missing)})
-    return {domain: account for domain, account in found.items() if domain is not None}
-
-
-def account_domain(data: dict[str, Any]) -> str:
-    return account_domain_for(email=data.get("email", ""), company_domain=data.get("company_domain", ""))
 
 
 def survivors_of(lead_ids: Iterable[int]) -> dict[int, int]:

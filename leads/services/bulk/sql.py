@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from leads.models import Identity
+
 UPDATE_CHUNK = 2000
 NULL = "\\N"
 
@@ -104,3 +106,70 @@ def objects_copy(*, model: type[models.Model], objects: Sequence[models.Model]) 
     rows = ([csv_value(getattr(obj, name)) for name in attnames] for obj in objects)
     with connection.cursor() as cursor:
         rows_copy(cursor=cursor, table=model._meta.db_table, columns=[f.column for f in fields], rows=rows)
+
+
+def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert plain rows (values in the order of `fields`, attribute names) without model instances:
+    COPY on PostgreSQL, `bulk_create` elsewhere. Columns left out must be nullable or have a database default."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows],
+                                           batch_size=500)  # fmt: skip
+        return
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = [column_of[name] for name in fields]
+    with connection.cursor() as cursor:
+        rows_copy(cursor=cursor, table=model._meta.db_table, columns=columns,
+                  rows=([csv_value(value) for value in row] for row in rows))  # fmt: skip
+
+
+_IDENTITY_STAGE = "CREATE TEMP TABLE IF NOT EXISTS bulk_identity_stage (lead_id bigint, kind text, value text) " \
+                  "ON COMMIT DELETE ROWS"  # fmt: skip
+_IDENTITY_INSERT = (
+    'INSERT INTO "leads_identity" (lead_id, kind, value, created_at, updated_at) '
+    "SELECT DISTINCT ON (kind, value) lead_id, kind, value, %s, %s FROM bulk_identity_stage "
+    "ORDER BY kind, value ON CONFLICT (kind, value) DO NOTHING"
+)
+
+
+def identities_insert(*, rows: Sequence[tuple[int, str, str]], now: Any) -> None:
+    """(lead_id, kind, value) rows into leads_identity; a pair already taken is left as it is.
+
+    PostgreSQL: COPY into a temporary staging table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        identities = [Identity(lead_id=lead, kind=kind, value=value, created_at=now) for lead, kind, value in rows]
+        Identity.objects.bulk_create(identities, ignore_conflicts=True, batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_IDENTITY_STAGE)
+        rows_copy(cursor=cursor, table="bulk_identity_stage", columns=["lead_id", "kind", "value"], rows=rows)
+        cursor.execute(_IDENTITY_INSERT, [now, now])
+        cursor.execute("TRUNCATE bulk_identity_stage")
+
+
+IDENTITY_LOCK_SPACE = 0x1EAD  # first key of the two-key advisory locks taken by bulk identity resolution
+IDENTITY_LOCK_BUCKETS = 1024
+
+
+def identities_lock(*, pairs: Iterable[tuple[str, str]]) -> None:
+    """Serialise bulk writers that may create the same identity: a transaction-level advisory lock per
+    `hashtext(kind:value)` bucket, all taken in one statement in ascending order (so two batches never deadlock
+    on each other), held until commit. A concurrent batch with a shared identity waits, then resolves the
+    identity the other one committed. No-op outside PostgreSQL (SQLite serialises writers anyway).
+
+    Buckets, not one lock per identity: PostgreSQL's lock table holds about 64 locks per connection, and a
+    10,000-row batch would exhaust it; 1,024 buckets bound a batch's locks whatever its size.
+    """
+    values = sorted({f"{kind}:{value}" for kind, value in pairs})
+    if not values or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, b) FROM (SELECT DISTINCT hashtext(v) & %s AS b "
+            "FROM unnest(%s::text[]) AS v ORDER BY b) AS buckets",
+            [IDENTITY_LOCK_SPACE, IDENTITY_LOCK_BUCKETS - 1, values],
+        )
