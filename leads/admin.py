@@ -3,7 +3,19 @@ which call leads.services.stages.lead_transition."""
 
 from django.contrib import admin
 
-from leads.models import Campaign, Channel, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Tag, Touchpoint
+from leads.models import (
+    Campaign,
+    Channel,
+    Cost,
+    Identity,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    SiteKey,
+    StageChange,
+    Tag,
+    Touchpoint,
+)
 
 
 @admin.register(Channel)
@@ -81,3 +93,13 @@ class LeadEventAdmin(admin.ModelAdmin):
     list_display = ("at", "lead", "kind", "actor", "actor_label")
     list_filter = ("kind",)
     raw_id_fields = ("lead", "actor")
+
+
+@admin.register(SiteKey)
+class SiteKeyAdmin(admin.ModelAdmin):
+    """Write keys for web forms and trackers posting to /api/v1/collect/."""
+
+    list_display = ("name", "key", "active", "created_at")
+    list_filter = ("active",)
+    readonly_fields = ("key", "created_at", "updated_at")
+    search_fields = ("name", "key")
