@@ -163,13 +163,18 @@ _STATUS_TITLES: dict[int, Any] = {
 }
 
 
+# Stable, untranslated slugs: the problem `type` must stay a valid URI whatever the UI language.
+_STATUS_SLUGS = {400: "invalid", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
+                 429: "throttled", 500: "server-error"}  # fmt: skip
+
+
 def problem_http_response(
     *, status_code: int, detail: str = "", type_slug: str = "", title: str = ""
 ) -> HttpResponse:
     """A problem document as a plain Django response, for code that runs outside DRF views."""
     title = title or str(_STATUS_TITLES.get(status_code, _("Error")))
     body = {
-        "type": PROBLEM_TYPE_BASE + (type_slug or title.lower().replace(" ", "-")),
+        "type": PROBLEM_TYPE_BASE + (type_slug or _STATUS_SLUGS.get(status_code, f"http-{status_code}")),
         "title": title,
         "status": status_code,
         "detail": detail or title,
@@ -265,13 +270,22 @@ PROBLEM_SCHEMA = {
         "detail": {"type": "string"},
         "errors": {
             "type": "object",
-            "description": "For validation errors: messages by field name.",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "For validation errors: messages by field name; nested objects and per-row "
+            "results (bulk) nest the same way, e.g. {\"records\": {\"0\": {\"email\": [\"...\"]}}}.",
+            "additionalProperties": {
+                "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]
+            },
         },
     },
     "required": ["type", "title", "status", "detail"],
 }
-_COMMON_ERRORS = {"401": "Not authenticated", "403": "Not permitted", "429": "Rate limited (see Retry-After)"}
+_COMMON_ERRORS = {
+    "400": "Invalid request: the fields at fault are named in `errors`",
+    "401": "Not authenticated",
+    "403": "Not permitted",
+    "404": "No such object, or not visible to you",
+    "429": "Rate limited (see Retry-After)",
+}
 _WRITE_ERRORS = {
     "409": "Conflict, or a request with the same Idempotency-Key is in progress",
     "413": "Request body too large",

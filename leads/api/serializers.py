@@ -88,9 +88,11 @@ class EnrollmentSummarySerializer(serializers.Serializer):
 
 class LeadSerializer(serializers.ModelSerializer):
     source_channel: serializers.SlugRelatedField[Channel] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
-    campaign: serializers.SlugRelatedField[Campaign] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign: serializers.SlugRelatedField[Campaign] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)  # type: ignore[var-annotated]
     bant = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
