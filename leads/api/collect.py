@@ -93,7 +93,7 @@ class CollectSerializer(serializers.Serializer):
     """A touchpoint, and optionally who it is: with contact details the lead is created or updated and the
     touchpoint (and an anonymous visitor's earlier ones) attached to it."""
 
-    write_key = serializers.CharField(required=False, help_text=_(f"Instead of the {KEY_HEADER} header."))
+    write_key = serializers.CharField(required=False, help_text=_("Instead of the X-LeadFlow-Write-Key header."))
     kind = serializers.ChoiceField(choices=TouchpointKind.choices)
     occurred_at = serializers.DateTimeField(required=False, help_text=_("Defaults to the time of receipt."))
     properties = serializers.DictField(required=False, help_text=_("utm_* keys are recognised."))
