@@ -7,8 +7,12 @@ The schema is loaded from the Django app itself (WSGI, no server), so the test s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -21,6 +25,17 @@ from tests.factories import LeadFactory, UserFactory
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """Called through WSGI, Django would close the connection after each request (it is inside the test's
+    transaction, so not in autocommit); Django's own test client disconnects these handlers the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
 
 @pytest.fixture
 def admin_headers(db: None) -> dict[str, str]:

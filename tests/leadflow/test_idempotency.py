@@ -71,7 +71,7 @@ def test_same_key_with_a_different_body_is_422() -> None:
 
     assert response.status_code == 422
     assert response["Content-Type"] == PROBLEM
-    assert "different request" in response.json()["detail"]
+    assert response.json()["type"].endswith("/idempotency-key-reused")
     assert Lead.objects.count() == 1
 
 

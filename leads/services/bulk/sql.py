@@ -6,6 +6,7 @@ PostgreSQL gets one statement per batch; SQLite (the embedded default) falls bac
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,6 +69,9 @@ def csv_value(value: Any) -> Any:
         return "t" if value else "f"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # PostgreSQL accepts offsets up to ±15:59 only; Python up to ±23:59. UTC is always valid.
+        return value.astimezone(dt.UTC).isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
