@@ -10,6 +10,8 @@ from typing import Any
 import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from accounts.models import Account
 from leadflow.roles import Role
@@ -37,6 +39,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def user_with_role(role: Role | str, **kwargs: Any) -> User:
     return UserFactory(roles=[role], **kwargs)
+
+
+def token_client(user: User) -> APIClient:
+    """An API client that authenticates as `user` with its token (created on first use)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
 
 
 class AccountFactory(factory.django.DjangoModelFactory):

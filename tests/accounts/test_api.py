@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Account
 from leadflow.roles import Role
-from tests.factories import AccountFactory, user_with_role
+from tests.factories import AccountFactory, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(role: Role = Role.MARKETER) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user_with_role(role)).key}")
-    return client
+    return token_client(user_with_role(role))
 
 
 def test_create_normalises_the_domain_and_patch_sets_tier_and_owner() -> None:

@@ -7,14 +7,13 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from leadflow.errors import PayloadTooLarge, handler404, handler500, problem_exception_handler
 from leadflow.roles import Role
 from leads.api.views import LeadViewSet
-from tests.factories import UserFactory, make_journey, user_with_role
+from tests.factories import UserFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -22,9 +21,7 @@ PROBLEM = "application/problem+json"
 
 def _client(role: Role | None = Role.MARKETER) -> APIClient:
     user = user_with_role(role) if role else UserFactory()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 def _assert_problem(response: Any, status: int) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.errors import ApplicationError
@@ -21,7 +20,7 @@ from leadflow.idempotency import (
 )
 from leadflow.roles import Role
 from leads.models import IdempotencyRecord, Lead
-from tests.factories import user_with_role
+from tests.factories import token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -30,8 +29,7 @@ NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 
 def _client(user: Any = None) -> tuple[APIClient, Any]:
     user = user or user_with_role(Role.MARKETER)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client = token_client(user)
     return client, user
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
 from leads.choices import Stage
 from leads.models import Channel, Lead
-from tests.factories import LeadFactory, UserFactory, make_journey, user_with_role
+from tests.factories import LeadFactory, UserFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -19,8 +18,7 @@ PROBLEM = "application/problem+json"
 
 def _client(role: Role | None = Role.MARKETER) -> tuple[APIClient, Any]:
     user = user_with_role(role) if role else UserFactory()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client = token_client(user)
     return client, user
 
 

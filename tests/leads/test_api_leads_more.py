@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
@@ -16,7 +15,7 @@ from leads.choices import LeadEventKind, Stage, TouchpointKind
 from leads.models import ChangeLog, Identity, Lead, LeadEvent, RevenueEvent, StageChange, Touchpoint
 from leads.services.identity import leads_resolve
 from leads.services.upsert import lead_upsert
-from tests.factories import AccountFactory, TouchpointFactory, UserFactory, make_journey, user_with_role
+from tests.factories import AccountFactory, TouchpointFactory, UserFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -24,8 +23,7 @@ PROBLEM = "application/problem+json"
 
 def _client(role: Role | None = Role.MARKETER) -> tuple[APIClient, Any]:
     user = user_with_role(role) if role else UserFactory()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client = token_client(user)
     return client, user
 
 

@@ -6,21 +6,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
 from leads.models import Campaign, Channel, Cost, RevenueEvent
-from tests.factories import AccountFactory, CampaignFactory, ChannelFactory, user_with_role
+from tests.factories import AccountFactory, CampaignFactory, ChannelFactory, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 
 
 def _client(role: Role = Role.MARKETER) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user_with_role(role)).key}")
-    return client
+    return token_client(user_with_role(role))
 
 
 def test_a_marketer_creates_and_reviews_a_channel() -> None:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.choices import CustomerStatus
@@ -28,7 +27,7 @@ from leads.models import (
     WebhookSubscription,
 )
 from leads.services.bulk import MAX_LEAD_RECORDS, leads_bulk_upsert
-from tests.factories import AccountFactory, LeadFactory, UserFactory, user_with_role
+from tests.factories import AccountFactory, LeadFactory, UserFactory, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/leads/bulk/"
@@ -37,9 +36,7 @@ PROBLEM = "application/problem+json"
 
 def _client(role: Role | None = Role.MARKETER) -> APIClient:
     user = user_with_role(role) if role else UserFactory()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 def _post(client: APIClient, records: list[Any], **extra: Any) -> Any:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
@@ -19,7 +18,7 @@ from leads.services.leads import lead_assign_owner, lead_create, lead_set_temper
 from leads.services.merge import lead_merge
 from leads.services.stages import lead_transition
 from leads.services.upsert import lead_upsert
-from tests.factories import LeadFactory, make_journey, user_with_role
+from tests.factories import LeadFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 LATER = dt.timedelta(minutes=1)
@@ -35,9 +34,7 @@ def _kinds(lead: Lead) -> list[str]:
 
 
 def _client(user: Any) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 def test_create_update_stage_and_owner_changes_are_recorded_in_order() -> None:

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from leadflow.roles import Role
 from leads.choices import Stage
 from leads.services.upsert import lead_upsert
-from tests.factories import AccountFactory, ChannelFactory, make_journey, user_with_role
+from tests.factories import AccountFactory, ChannelFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 M, SDR, S, SM, A = Role.MARKETER, Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.ADMIN
@@ -104,9 +104,7 @@ CASES: dict[str, tuple[Call, dict[Role, int]]] = {
 
 
 def _client(role: Role) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user_with_role(role)).key}")
-    return client
+    return token_client(user_with_role(role))
 
 
 @pytest.mark.parametrize("role", ROLES, ids=str)

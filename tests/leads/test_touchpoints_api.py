@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
@@ -17,7 +16,7 @@ from leads.choices import IdentityKind
 from leads.models import Campaign, Channel, Identity, Lead, Touchpoint
 from leads.services.merge import lead_merge
 from leads.services.touchpoints import MAX_TOUCHPOINT_RECORDS
-from tests.factories import ChannelFactory, LeadFactory, UserFactory, user_with_role
+from tests.factories import ChannelFactory, LeadFactory, UserFactory, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 BULK = "/api/v1/touchpoints/bulk/"
@@ -25,9 +24,7 @@ BULK = "/api/v1/touchpoints/bulk/"
 
 def _client(role: Role | None = Role.MARKETER) -> APIClient:
     user = user_with_role(role) if role else UserFactory()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 def _known_lead(email: str = "k@acme.cn") -> Lead:

@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
@@ -28,7 +27,7 @@ from leads.services.webhooks import (
     webhook_signature,
     webhook_subscription_create,
 )
-from tests.factories import LeadFactory, user_with_role
+from tests.factories import LeadFactory, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
@@ -36,9 +35,7 @@ ALL_EVENTS = ["lead.created", "lead.stage_changed", "lead.assigned", "sla.breach
 
 
 def _client(role: Role) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user_with_role(role)).key}")
-    return client
+    return token_client(user_with_role(role))
 
 
 def _subscription(events: list[str] | None = None) -> WebhookSubscription:
