@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from leadflow.roles import Action, Role, user_can, user_roles
 from leads.choices import Stage
-from leads.models import Lead
+from leads.models import Lead, LeadEvent, StageChange, Touchpoint
 
 PRE_MQL = (Stage.LEAD, Stage.DISQUALIFIED)
 
@@ -35,3 +37,56 @@ def lead_detail_queryset(*, user: Any) -> QuerySet[Lead]:
     return leads_visible_to(user=user).select_related(
         "account", "owner_sdr", "owner_sales", "source_channel", "campaign"
     ).prefetch_related("tags")
+
+
+# The timeline of one lead: each source is read newest first with the limit, then merged, so a lead with
+# a million page views costs three short indexed queries.
+MAX_TIMELINE_ITEMS = 500
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: dt.datetime
+    type: str
+    data: dict[str, Any]
+
+
+def lead_timeline(*, lead: Lead, limit: int = 100, before: dt.datetime | None = None) -> list[TimelineItem]:
+    """At most `limit` items (capped at MAX_TIMELINE_ITEMS) older than `before`, newest first."""
+    limit = max(1, min(limit, MAX_TIMELINE_ITEMS))
+    changes = StageChange.objects.filter(lead=lead).select_related("actor")
+    touches = Touchpoint.objects.filter(lead=lead).select_related("channel", "campaign")
+    events = LeadEvent.objects.filter(lead=lead).select_related("actor")
+    if before is not None:
+        changes, touches, events = (changes.filter(at__lt=before), touches.filter(occurred_at__lt=before),
+                                    events.filter(at__lt=before))  # fmt: skip
+    items = [
+        *(_stage_item(row) for row in changes.order_by("-at", "-id")[:limit]),
+        *(_touch_item(row) for row in touches.order_by("-occurred_at", "-id")[:limit]),
+        *(_event_item(row) for row in events.order_by("-at", "-id")[:limit]),
+    ]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
+
+
+def _actor(user: Any, label: str) -> str:
+    return user.get_username() if user is not None else label
+
+
+def _stage_item(row: StageChange) -> TimelineItem:
+    return TimelineItem(at=row.at, type="stage_changed", data={
+        "from": row.from_stage, "to": row.to_stage, "reason": row.reason, "note": row.note,
+        "implied": row.implied, "actor": _actor(row.actor, row.actor_label),
+    })  # fmt: skip
+
+
+def _touch_item(row: Touchpoint) -> TimelineItem:
+    return TimelineItem(at=row.occurred_at, type="touchpoint", data={
+        "id": row.pk, "kind": row.kind, "channel": row.channel.slug if row.channel else None,
+        "campaign": row.campaign.slug if row.campaign else None, "utm_source": row.utm_source,
+        "utm_medium": row.utm_medium, "utm_campaign": row.utm_campaign,
+    })  # fmt: skip
+
+
+def _event_item(row: LeadEvent) -> TimelineItem:
+    return TimelineItem(at=row.at, type=row.kind, data={**row.data, "actor": _actor(row.actor, row.actor_label)})

@@ -41,6 +41,12 @@ def user_with_role(role: Role | str, **kwargs: Any) -> User:
     return UserFactory(roles=[role], **kwargs)
 
 
+def role_client(role: Role | str | None = Role.MARKETER) -> tuple[APIClient, User]:
+    """A token-authenticated API client for a new user with `role` (no role: a user without one)."""
+    user = user_with_role(role) if role else UserFactory()
+    return token_client(user), user
+
+
 def token_client(user: User) -> APIClient:
     """An API client that authenticates as `user` with its token (created on first use)."""
     client = APIClient()

@@ -27,14 +27,13 @@ from leads.api.serializers import (
 )
 from leads.filters import LeadFilterSet
 from leads.models import Lead
-from leads.selectors import lead_detail_queryset
+from leads.selectors import lead_detail_queryset, lead_timeline
 from leads.services.edit import lead_patch
 from leads.services.erase import lead_erase
 from leads.services.identity import lead_follow_merges
 from leads.services.merge import lead_merge
 from leads.services.stages import lead_transition
 from leads.services.upsert import lead_upsert
-from leads.timeline import lead_timeline
 
 PROBLEM = OpenApiResponse(description="application/problem+json")
 

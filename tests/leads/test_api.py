@@ -10,16 +10,14 @@ from rest_framework.test import APIClient
 from leadflow.roles import Role
 from leads.choices import Stage
 from leads.models import Channel, Lead
-from tests.factories import LeadFactory, UserFactory, make_journey, token_client, user_with_role
+from tests.factories import LeadFactory, make_journey, role_client, user_with_role
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 
 
 def _client(role: Role | None = Role.MARKETER) -> tuple[APIClient, Any]:
-    user = user_with_role(role) if role else UserFactory()
-    client = token_client(user)
-    return client, user
+    return role_client(role)
 
 
 def test_me_returns_the_caller_and_roles() -> None:

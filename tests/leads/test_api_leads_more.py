@@ -15,16 +15,20 @@ from leads.choices import LeadEventKind, Stage, TouchpointKind
 from leads.models import ChangeLog, Identity, Lead, LeadEvent, RevenueEvent, StageChange, Touchpoint
 from leads.services.identity import leads_resolve
 from leads.services.upsert import lead_upsert
-from tests.factories import AccountFactory, TouchpointFactory, UserFactory, make_journey, token_client, user_with_role
+from tests.factories import (
+    AccountFactory,
+    TouchpointFactory,
+    make_journey,
+    role_client,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 
 
 def _client(role: Role | None = Role.MARKETER) -> tuple[APIClient, Any]:
-    user = user_with_role(role) if role else UserFactory()
-    client = token_client(user)
-    return client, user
+    return role_client(role)
 
 
 def _lead(**data: Any) -> Lead:
