@@ -29,6 +29,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from leadflow.errors import ValidationFailed
+from leads.api.serializers import JSONObjectField
 from leads.choices import TouchpointKind
 from leads.models import SiteKey
 from leads.services.bulk.results import FAILED
@@ -96,7 +97,7 @@ class CollectSerializer(serializers.Serializer):
     write_key = serializers.CharField(required=False, help_text=_("Instead of the X-LeadFlow-Write-Key header."))
     kind = serializers.ChoiceField(choices=TouchpointKind.choices)
     occurred_at = serializers.DateTimeField(required=False, help_text=_("Defaults to the time of receipt."))
-    properties = serializers.DictField(required=False, help_text=_("utm_* keys are recognised."))
+    properties = JSONObjectField(required=False, help_text=_("utm_* keys are recognised."))
     event_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
     anonymous_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
     channel = serializers.SlugField(required=False, allow_blank=True, max_length=80)

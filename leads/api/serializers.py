@@ -10,7 +10,18 @@ from rest_framework import serializers
 from leadflow.roles import Role, user_roles
 from leads.choices import BANT_POINTS, Stage, Temperature
 from leads.models import Campaign, Channel, Lead
+from leads.services.bulk.clean import NUL_MESSAGE, contains_nul
 from leads.services.catalog import campaign_for_slug, channel_for_slug
+
+
+class JSONObjectField(serializers.DictField):
+    """A JSON object stored as jsonb: refuses NUL characters (PostgreSQL cannot store them) as a field error."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        value = super().to_internal_value(data)
+        if contains_nul(value):
+            raise serializers.ValidationError(NUL_MESSAGE)
+        return value
 
 
 class MeSerializer(serializers.Serializer):
@@ -49,7 +60,7 @@ class LeadWriteSerializer(serializers.Serializer):
     source_system = serializers.CharField(required=False, allow_blank=True, max_length=50)
     consent_email = serializers.BooleanField(required=False, allow_null=True, default=None)
     bant = BantSerializer(required=False)
-    attributes = serializers.DictField(required=False)
+    attributes = JSONObjectField(required=False)
     created_at = serializers.DateTimeField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from leads.api.serializers import LeadSerializer, LeadWriteSerializer
+from leads.api.serializers import JSONObjectField, LeadSerializer, LeadWriteSerializer
 from leads.choices import TouchpointKind
 from leads.services.bulk import MAX_LEAD_RECORDS
 from leads.services.touchpoints import MAX_TOUCHPOINT_RECORDS
@@ -52,7 +52,7 @@ class TouchpointSerializer(serializers.Serializer):
     channel = serializers.SlugField(required=False, allow_blank=True, max_length=80)
     campaign = serializers.SlugField(required=False, allow_blank=True, max_length=80)
     occurred_at = serializers.DateTimeField(required=False, help_text=_("Defaults to the time of receipt."))
-    properties = serializers.DictField(required=False, help_text=_("utm_* keys are copied to the UTM columns."))
+    properties = JSONObjectField(required=False, help_text=_("utm_* keys are copied to the UTM columns."))
     event_id = serializers.CharField(
         required=False, allow_blank=True, max_length=200,
         help_text=_("The source's unique id: a repeat is ignored, not duplicated."),

@@ -13,7 +13,13 @@ from django.utils import timezone
 from accounts.services import account_match
 from leads.models import ChangeKind, Lead
 from leads.services.changes import fields_changed, lead_change_record
-from leads.services.identity import email_normalise, identities_from_payload, lead_identities_attach, leads_resolve
+from leads.services.identity import (
+    email_normalise,
+    identities_from_payload,
+    identities_lock,
+    lead_identities_attach,
+    leads_resolve,
+)
 from leads.services.leads import PROFILE_FIELDS, lead_create, lead_customer_check, lead_set_bant, lead_set_consent
 from leads.services.merge import leads_merge_matches
 
@@ -34,6 +40,7 @@ def lead_upsert(
     """
     now = now or timezone.now()
     identities = identities_from_payload(data)
+    identities_lock(pairs=identities)  # a concurrent upsert or bulk batch with a shared identity waits here
     matches = leads_resolve(identities=identities)
     if not matches:
         return UpsertResult(lead=lead_create(data=data, actor=actor, actor_label=actor_label, now=now), created=True)

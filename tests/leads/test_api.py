@@ -87,7 +87,9 @@ def test_posting_the_same_person_again_updates_with_200() -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"first_name": "No contact"}, "email"), ({"email": "not-an-email"}, "email"),
-     ({"phone": "12"}, "phone"), ({"email": "a@acme.cn", "employee_count": -5}, "employee_count")],
+     ({"phone": "12"}, "phone"), ({"email": "a@acme.cn", "employee_count": -5}, "employee_count"),
+     ({"email": "a@acme.cn", "company": "Ac\u0000me"}, "company"),
+     ({"email": "a@acme.cn", "attributes": {"k\u0000": "v"}}, "attributes")],
 )  # fmt: skip
 def test_bad_input_is_a_400_naming_the_field(body: dict[str, Any], field: str) -> None:
     client, _ = _client()

@@ -27,6 +27,7 @@ from leads.models import (
     WebhookSubscription,
 )
 from leads.services.bulk import MAX_LEAD_RECORDS, leads_bulk_upsert
+from leads.services.upsert import lead_upsert
 from tests.factories import AccountFactory, LeadFactory, UserFactory, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +321,67 @@ def test_two_concurrent_bulks_creating_the_same_emails_make_one_lead_per_email(r
     statuses = {row.status for row in a_rows}, {row.status for row in b_rows[:-1]}
     assert sorted(statuses, key=sorted) == sorted([{"created"}, {"updated"}], key=sorted)
     assert b_rows[-1].status == "created"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rounds", range(3))
+def test_single_upserts_racing_a_bulk_with_the_same_emails_make_one_lead_per_email(rounds: int) -> None:
+    # given: a bulk batch and, at the same moment, single upserts of some of its people
+    emails = [f"mix{rounds}-{i}@acme.cn" for i in range(100)]
+    singles = emails[::10]
+    barrier = threading.Barrier(2)
+    outcome: dict[str, Any] = {}
+
+    def bulk() -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcome["bulk"] = leads_bulk_upsert(records=[{"email": email, "title": "bulk"} for email in emails])
+        except Exception as error:
+            outcome["bulk"] = error
+        finally:
+            connection.close()
+
+    def single() -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcome["single"] = [lead_upsert(data={"email": email, "company": "single"}).lead.pk for email in singles]
+        except Exception as error:
+            outcome["single"] = error
+        finally:
+            connection.close()
+
+    # when: both run at once
+    threads = [threading.Thread(target=bulk), threading.Thread(target=single)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # then: neither fails and each email is one lead with one identity
+    assert not isinstance(outcome["bulk"], Exception), outcome["bulk"]
+    assert not isinstance(outcome["single"], Exception), outcome["single"]
+    assert Lead.objects.filter(email__in=emails).count() == len(emails)
+    assert Identity.objects.filter(kind="email", value__in=emails).count() == len(emails)
+    lead_of = dict(Identity.objects.filter(kind="email", value__in=singles).values_list("value", "lead_id"))
+    assert outcome["single"] == [lead_of[email] for email in singles]
+
+
+def test_a_nul_character_is_a_field_error_and_the_other_rows_are_saved() -> None:
+    # given: rows with a NUL in a text field and in the attributes, beside a good row
+    records = [
+        {"email": "nul@acme.cn", "company": "Ac\u0000me"},
+        {"email": "nul2@acme.cn", "attributes": {"note": ["ok", "bad\u0000"]}},
+        {"email": "fine@acme.cn"},
+    ]
+
+    # when
+    response = _post(_client(), records)
+
+    # then: the NUL rows fail naming their field; the good row is saved
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [row["status"] for row in rows] == ["failed", "failed", "created"]
+    assert set(rows[0]["errors"]) == {"company"}
+    assert set(rows[1]["errors"]) == {"attributes"}
+    assert Lead.objects.filter(email="fine@acme.cn").exists()

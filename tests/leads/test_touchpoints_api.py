@@ -179,3 +179,22 @@ def test_event_id_dedup_holds_under_two_concurrent_bulk_requests() -> None:
     assert len(statuses) == 2
     for position in range(500):
         assert sorted(s[position] for s in statuses) == ["created", "duplicate"]
+
+
+def test_a_nul_character_in_properties_is_a_400_naming_properties_and_in_bulk_fails_only_its_row() -> None:
+    # given: a known lead and touchpoints whose properties carry a NUL character
+    _known_lead()
+    bad = {"email": "k@acme.cn", "kind": "page_view", "properties": {"page": "/pri\u0000cing"}}
+
+    # when: sent alone, then in a batch beside a good one
+    single = _client().post("/api/v1/touchpoints/", bad, format="json")
+    batch = _client().post("/api/v1/touchpoints/bulk/", {"records": [bad, {**bad, "properties": {"page": "/ok"}}]},
+                           format="json")  # fmt: skip
+
+    # then: a field error naming properties; the good row of the batch is stored
+    assert single.status_code == 400
+    assert "properties" in single.json()["errors"]
+    rows = batch.json()["results"]
+    assert [row["status"] for row in rows] == ["failed", "created"]
+    assert "properties" in rows[0]["errors"]
+    assert Touchpoint.objects.count() == 1

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from leadflow.errors import ValidationFailed
 from leads.choices import BANT_POINTS, IdentityKind
@@ -31,12 +32,35 @@ class FieldError(Exception):
     """One field's value is wrong; the message is shown to the caller."""
 
 
+NUL_MESSAGE = _lazy("Null characters are not allowed.")
+
+
+def contains_nul(value: Any) -> bool:
+    """A NUL character anywhere in a JSON value (keys included): PostgreSQL stores none, in text or jsonb."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key or (not isinstance(item, int | float | None) and contains_nul(item)):
+                return True
+    elif isinstance(value, list):
+        for item in value:
+            if contains_nul(item):
+                return True
+    return False
+
+
 def clean_text(value: Any, max_length: int) -> str:
     if value is None:
         raise FieldError(_("This field may not be null."))
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if type(value) is str:  # the common case first: one type check
+        text = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FieldError(_("Not a valid string."))
-    text = str(value).strip()
+    else:
+        text = str(value).strip()
+    if "\x00" in text:
+        raise FieldError(NUL_MESSAGE)
     if len(text) > max_length:
         raise FieldError(_("Ensure this field has no more than %(max)d characters.") % {"max": max_length})
     return text
@@ -92,6 +116,8 @@ def clean_datetime(value: Any) -> dt.datetime:
 def clean_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FieldError(_("Expected a dictionary of items but got type “%(type)s”.") % {"type": type(value).__name__})
+    if contains_nul(value):
+        raise FieldError(NUL_MESSAGE)
     return value
 
 

@@ -30,9 +30,12 @@ def leads_link_accounts(leads: list[Lead], payloads: Iterable[dict[str, Any]]) -
             wanted.append((lead, domain))
     accounts = accounts_for_domains(companies=domains)
     linked = []
+    cache = Lead.account.field
     for lead, domain in wanted:
-        if domain in accounts:
-            lead.account = accounts[domain]
+        account = accounts.get(domain)
+        if account is not None:  # `lead.account = account` without the descriptor's per-call checks
+            lead.account_id = account.pk
+            cache.set_cached_value(lead, account)
             linked.append(lead)
     _customer_check(linked)
     return linked

@@ -25,8 +25,9 @@ from leads.services.bulk.customer import customer_check_history, leads_link_acco
 from leads.services.bulk.history import History
 from leads.services.bulk.lookup import campaigns_for_slugs, channels_for_slugs, survivors_of
 from leads.services.bulk.results import CREATED, FAILED, UPDATED, BatchRejected, BulkResult, RowResult
-from leads.services.bulk.sql import identities_lock, ids_reserve, objects_copy, rows_update
+from leads.services.bulk.sql import ids_reserve, objects_copy, rows_update
 from leads.services.changes import fields_changed
+from leads.services.identity import identities_lock
 from leads.services.leads import PROFILE_FIELDS, _apply_bant, _user_or_none
 from leads.services.upsert import lead_upsert
 
@@ -52,6 +53,7 @@ class Batch:
     channels: dict[str, Any] = field(default_factory=dict)
     campaigns: dict[str, Any] = field(default_factory=dict)
     results: dict[int, RowResult] = field(default_factory=dict)
+    known: set[Pair] = field(default_factory=set)  # identities that existed before the batch
 
     @property
     def actor_label(self) -> str:
@@ -91,7 +93,7 @@ def _write(batch: Batch, valid: list[tuple[int, dict[str, Any]]], *, atomic: boo
     batch.channels = channels_for_slugs(g.data["source_channel"] for g in groups if g.data.get("source_channel"))
     batch.campaigns = campaigns_for_slugs(g.data["campaign"] for g in groups if g.data.get("campaign"))
     identities_lock(pairs=(pair for group in groups for pair in group.identities))  # held until commit
-    owners = _resolve(groups)
+    owners = _resolve(batch, groups)
     fresh = [g for g in groups if not owners[id(g)]]
     tangled = [g for g in groups if len(owners[id(g)]) > 1]
     for group in tangled:
@@ -144,8 +146,9 @@ def _fold(into: dict[str, Any], data: dict[str, Any]) -> None:
             into[key] = value
 
 
-def _resolve(groups: list[Group]) -> dict[int, list[int]]:
-    """Group -> the distinct live leads its identities point at, in resolution order (one identity query)."""
+def _resolve(batch: Batch, groups: list[Group]) -> dict[int, list[int]]:
+    """Group -> the distinct live leads its identities point at, in resolution order (one identity query);
+    the identities found are remembered in `batch.known`."""
     pairs = {pair for group in groups for pair in group.identities}
     found: dict[Pair, int] = {}
     values = sorted({value for _kind, value in pairs})
@@ -154,6 +157,7 @@ def _resolve(groups: list[Group]) -> dict[int, list[int]]:
         rows = Identity.objects.filter(kind__in={kind for kind, _v in pairs}, value__in=values[start : start + chunk])
         for kind, value, lead_id in rows.values_list("kind", "value", "lead_id"):
             found[(kind, value)] = lead_id
+    batch.known = set(found)
     survivors = survivors_of(found.values()) if found else {}
     owners: dict[int, list[int]] = {}
     for group in groups:
@@ -291,7 +295,7 @@ def _update(batch: Batch, existing: dict[int, Group]) -> None:
         customer_check_history(history, lead)
     rows_update(model=Lead, objects=written, fields=UPDATABLE)
     history.identities.extend((lead_id, kind, value) for lead_id, group in existing.items()
-                              for kind, value in group.identities)  # fmt: skip
+                              for kind, value in group.identities if (kind, value) not in batch.known)  # fmt: skip
 
 
 def _update_one(batch: Batch, lead: Lead, data: dict[str, Any]) -> list[str]:

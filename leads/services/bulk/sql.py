@@ -18,6 +18,8 @@ from django.db import connection, models
 from leads.models import Identity
 
 UPDATE_CHUNK = 2000
+_PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey,
+          models.DateTimeField)  # fmt: skip
 NULL = "\\N"
 
 
@@ -42,6 +44,8 @@ def rows_update(*, model: type[models.Model], objects: Sequence[models.Model], f
         for field, cast in zip(concrete, casts[1:], strict=True)
     )
     alias = ", ".join(f'"{column}"' for column in columns)
+    values = attrgetter(*(field.attname for field in concrete))  # type: ignore[union-attr]
+    prepares = [_db_prep(field) for field in concrete]
     written = 0
     with connection.cursor() as cursor:
         for start in range(0, len(objects), UPDATE_CHUNK):
@@ -49,8 +53,7 @@ def rows_update(*, model: type[models.Model], objects: Sequence[models.Model], f
             params: list[Any] = []
             for obj in chunk:
                 params.append(obj.pk)
-                for field in concrete:
-                    params.append(field.get_db_prep_save(getattr(obj, field.attname), connection))  # type: ignore[union-attr]
+                params.extend(prepare(value) for prepare, value in zip(prepares, values(obj), strict=True))
             row = "(" + ", ".join(["%s"] * len(columns)) + ")"
             sql = (
                 f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES {", ".join([row] * len(chunk))}) '
@@ -59,6 +62,17 @@ def rows_update(*, model: type[models.Model], objects: Sequence[models.Model], f
             cursor.execute(sql, params)
             written += cursor.rowcount
     return written
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _db_prep(field: Any) -> Callable[[Any], Any]:
+    """The field's own `get_db_prep_save`, skipped for the types psycopg2 adapts as they are."""
+    if isinstance(field, models.JSONField) or not isinstance(field, _PLAIN):
+        return lambda value: field.get_db_prep_save(value, connection)
+    return _same
 
 
 def csv_value(value: Any) -> Any:
@@ -101,12 +115,53 @@ def ids_reserve(*, model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _nullable(value: Any) -> Any:
+    return NULL if value is None else value
+
+
+def _boolean(value: Any) -> str:
+    return "t" if value else "f"
+
+
+def _nullable_boolean(value: Any) -> str:
+    return NULL if value is None else _boolean(value)
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return NULL
+    return "{}" if value == {} else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _datetimes() -> Callable[[Any], Any]:
+    """csv_value for a datetime column, remembering the last value: a batch's rows mostly share one `now`."""
+    last: list[Any] = [None, NULL]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[:] = [value, csv_value(value)]
+        return last[1]
+
+    return convert
+
+
 def column_converters(fields: Sequence[models.Field]) -> list[tuple[int, Callable[[Any], Any]]]:
-    """(position, converter) for the columns whose values need `csv_value`; the others (non-null text and
-    integers) go to the CSV writer as they are. Saves a Python call per value on wide rows."""
-    plain = (models.CharField, models.TextField, models.IntegerField)
-    return [(i, csv_value) for i, field in enumerate(fields)
-            if field.null or not isinstance(field, plain) or isinstance(field, models.JSONField)]  # fmt: skip
+    """(position, converter) for the columns whose values need converting for COPY's CSV; the others
+    (non-null text and integers) go to the CSV writer as they are. One cheap call per value on wide rows."""
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, field in enumerate(fields):
+        if isinstance(field, models.JSONField):
+            converters.append((position, _json))
+        elif isinstance(field, models.BooleanField):
+            converters.append((position, _nullable_boolean if field.null else _boolean))
+        elif isinstance(field, models.DateTimeField):
+            converters.append((position, _datetimes()))
+        elif isinstance(field, models.CharField | models.TextField | models.IntegerField | models.ForeignKey):
+            if field.null:
+                converters.append((position, _nullable))
+        else:
+            converters.append((position, csv_value))
+    return converters
 
 
 def _csv_rows(rows: Iterable[Sequence[Any]], converters: list[tuple[int, Callable[[Any], Any]]]) -> Iterator[list[Any]]:
@@ -145,19 +200,17 @@ def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Seque
                   rows=_csv_rows(rows, column_converters(concrete)))  # fmt: skip
 
 
-_IDENTITY_STAGE = "CREATE TEMP TABLE IF NOT EXISTS bulk_identity_stage (lead_id bigint, kind text, value text) " \
-                  "ON COMMIT DELETE ROWS"  # fmt: skip
 _IDENTITY_INSERT = (
     'INSERT INTO "leads_identity" (lead_id, kind, value, created_at, updated_at) '
-    "SELECT DISTINCT ON (kind, value) lead_id, kind, value, %s, %s FROM bulk_identity_stage "
-    "ORDER BY kind, value ON CONFLICT (kind, value) DO NOTHING"
+    "SELECT lead_id, kind, value, %s, %s FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(lead_id, kind, value) "
+    "ON CONFLICT (kind, value) DO NOTHING"
 )
 
 
 def identities_insert(*, rows: Sequence[tuple[int, str, str]], now: Any) -> None:
     """(lead_id, kind, value) rows into leads_identity; a pair already taken is left as it is.
 
-    PostgreSQL: COPY into a temporary staging table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`.
+    PostgreSQL: one `INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO NOTHING`.
     """
     if not rows:
         return
@@ -165,32 +218,6 @@ def identities_insert(*, rows: Sequence[tuple[int, str, str]], now: Any) -> None
         identities = [Identity(lead_id=lead, kind=kind, value=value, created_at=now) for lead, kind, value in rows]
         Identity.objects.bulk_create(identities, ignore_conflicts=True, batch_size=500)
         return
+    lead_ids, kinds, values = zip(*rows, strict=True)
     with connection.cursor() as cursor:
-        cursor.execute(_IDENTITY_STAGE)
-        rows_copy(cursor=cursor, table="bulk_identity_stage", columns=["lead_id", "kind", "value"], rows=rows)
-        cursor.execute(_IDENTITY_INSERT, [now, now])
-        cursor.execute("TRUNCATE bulk_identity_stage")
-
-
-IDENTITY_LOCK_SPACE = 0x1EAD  # first key of the two-key advisory locks taken by bulk identity resolution
-IDENTITY_LOCK_BUCKETS = 1024
-
-
-def identities_lock(*, pairs: Iterable[tuple[str, str]]) -> None:
-    """Serialise bulk writers that may create the same identity: a transaction-level advisory lock per
-    `hashtext(kind:value)` bucket, all taken in one statement in ascending order (so two batches never deadlock
-    on each other), held until commit. A concurrent batch with a shared identity waits, then resolves the
-    identity the other one committed. No-op outside PostgreSQL (SQLite serialises writers anyway).
-
-    Buckets, not one lock per identity: PostgreSQL's lock table holds about 64 locks per connection, and a
-    10,000-row batch would exhaust it; 1,024 buckets bound a batch's locks whatever its size.
-    """
-    values = sorted({f"{kind}:{value}" for kind, value in pairs})
-    if not values or connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, b) FROM (SELECT DISTINCT hashtext(v) & %s AS b "
-            "FROM unnest(%s::text[]) AS v ORDER BY b) AS buckets",
-            [IDENTITY_LOCK_SPACE, IDENTITY_LOCK_BUCKETS - 1, values],
-        )
+        cursor.execute(_IDENTITY_INSERT, [now, now, list(lead_ids), [str(kind) for kind in kinds], list(values)])
