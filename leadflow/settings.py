@@ -246,6 +246,9 @@ LEADFLOW = {
     "WEBHOOK_BACKOFF_MAX_SECONDS": env.int("LEADFLOW_WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600),
     "WEBHOOK_TIMEOUT_SECONDS": env.float("LEADFLOW_WEBHOOK_TIMEOUT_SECONDS", default=10.0),
     "WEBHOOK_PAUSE_AFTER_FAILURES": env.int("LEADFLOW_WEBHOOK_PAUSE_AFTER_FAILURES", default=20),
+    # Webhook URLs must reach public addresses (no loopback, private, link-local or reserved ones), checked when
+    # a subscription is saved and again on every connection. True for receivers on a private network.
+    "WEBHOOK_ALLOW_PRIVATE_URLS": env.bool("LEADFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False),
 }
 
 if not DEBUG:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from leads.models import ChangeKind, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from leads.services.webhooks import webhook_url_problem
 
 
 class ChangesQuerySerializer(serializers.Serializer):
@@ -42,8 +41,9 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "failure_count", "paused_at", "created_at", "updated_at")
 
     def validate_url(self, value: str) -> str:
-        if urlsplit(value).scheme not in ("http", "https"):
-            raise serializers.ValidationError(_("Use an http or https URL."))
+        problem = webhook_url_problem(value)
+        if problem is not None:
+            raise serializers.ValidationError(problem)
         return value
 
 

@@ -13,22 +13,27 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from leadflow.errors import ValidationFailed
 from leads.models import (
     ChangeKind,
     ChangeLog,
@@ -53,11 +58,56 @@ USER_AGENT = "LeadFlow-Webhooks/1"
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
+def _private_allowed() -> bool:
+    return bool(settings.LEADFLOW["WEBHOOK_ALLOW_PRIVATE_URLS"])
+
+
+def address_is_public(address: str) -> bool:
+    """A globally routable unicast address (an IPv4-mapped IPv6 address is judged by its IPv4 part)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` cannot receive webhooks, or None. An http(s) URL whose host is a public address, or a name
+    that does not resolve to a private one (a name that does not resolve yet is accepted: every connection is
+    checked again when it is made, see `_GuardedConnection`)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _("Use an http or https URL.")
+    if _private_allowed():
+        return None
+    host = parts.hostname
+    refused = _("Webhook URLs must reach a public address; %(host)s is loopback, private or reserved.") % {
+        "host": host
+    }
+    if host == "localhost" or host.endswith(".localhost"):
+        return refused
+    try:
+        return None if address_is_public(host) else refused
+    except ValueError:  # a name, not an address
+        pass
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return None
+    return None if all(address_is_public(address) for address in addresses) else refused
+
+
+def _url_check(url: str) -> None:
+    problem = webhook_url_problem(url)
+    if problem is not None:
+        raise ValidationFailed(problem, errors={"url": [problem]})
+
+
 def webhook_subscription_create(
     *, url: str, events: Sequence[str], secret: str = "", active: bool = True, description: str = "",
     actor: Any = None,
 ) -> WebhookSubscription:  # fmt: skip
     """Create a subscription; a secret is generated when none is given (the caller shows it once)."""
+    _url_check(url)
     return WebhookSubscription.objects.create(
         url=url, events=_events(events), secret=secret or secrets.token_urlsafe(32), active=active,
         description=description, created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -67,6 +117,8 @@ def webhook_subscription_create(
 def webhook_subscription_update(*, subscription: WebhookSubscription, data: Mapping[str, Any]) -> WebhookSubscription:
     """Change url, events, secret, description or active. Setting active=true resumes a paused subscription
     (its failure count starts again at 0, and its pending deliveries go out with the next sweep)."""
+    if data.get("url"):
+        _url_check(data["url"])
     for field in ("url", "secret", "description"):
         if data.get(field):
             setattr(subscription, field, data[field])
@@ -187,7 +239,7 @@ def webhook_deliveries_sweep(*, now: dt.datetime, batch_size: int = 100, max_bat
     """Deliver every due delivery, a batch at a time, until none is left. Safe on several workers at once:
     a batch is claimed (leased) under SELECT ... FOR UPDATE SKIP LOCKED. Returns the attempts made."""
     attempts = 0
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         with transaction.atomic():
             ids = list(
                 WebhookDelivery.objects.filter(_deliverable(now)).order_by("next_attempt_at", "id")
@@ -238,7 +290,41 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class PrivateAddressRefused(OSError):
+    """The receiver's address is not public (see WEBHOOK_ALLOW_PRIVATE_URLS); nothing was sent."""
+
+
+def _peer_check(sock: socket.socket) -> None:
+    """Checked on the connected socket, so a name that resolves differently since the subscription was saved
+    (DNS rebinding) still cannot reach an internal address."""
+    address = sock.getpeername()[0]
+    if not _private_allowed() and not address_is_public(address):
+        sock.close()
+        raise PrivateAddressRefused(f"refused to deliver to non-public address {address}")
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _peer_check(self.sock)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection, _GuardedHTTPConnection):
+    """HTTPS whose TCP connection is checked before the TLS handshake: HTTPSConnection.connect's super()
+    is _GuardedHTTPConnection.connect in this class's method order."""
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects, _GuardedHTTPHandler, _GuardedHTTPSHandler)
 
 
 @transaction.atomic

@@ -26,6 +26,12 @@ NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 SECRET = "integration-secret-0123456789"
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(settings: Any) -> None:
+    """The receiver listens on 127.0.0.1, which production refuses (see WEBHOOK_ALLOW_PRIVATE_URLS)."""
+    settings.LEADFLOW = {**settings.LEADFLOW, "WEBHOOK_ALLOW_PRIVATE_URLS": True}
+
+
 class Receiver(ThreadingHTTPServer):
     """Answers the queued status codes in order (then 200) and checks each signature as a client would."""
 
@@ -147,3 +153,19 @@ def test_an_unreachable_receiver_is_recorded_as_a_network_error() -> None:
     assert attempt.status_code is None
     assert "Connection" in attempt.error or "refused" in attempt.error.lower()
     assert WebhookSubscription.objects.get().failure_count == 1
+
+
+def test_a_connection_to_an_internal_address_is_refused_without_sending(receiver: Receiver, settings: Any) -> None:
+    # given: a subscription saved while internal addresses were allowed (or whose name now resolves inside)
+    webhook_subscription_create(url=receiver.url, events=["lead.created"], secret=SECRET)
+    lead_create(data={"email": "li@acme.cn"}, now=NOW)
+    settings.LEADFLOW = {**settings.LEADFLOW, "WEBHOOK_ALLOW_PRIVATE_URLS": False}
+
+    # when: the delivery is attempted
+    webhook_deliveries_sweep(now=NOW)
+
+    # then: the connection is checked and dropped before any request; the attempt says why
+    assert receiver.received == []
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None
+    assert "non-public address 127.0.0.1" in attempt.error

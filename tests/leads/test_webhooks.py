@@ -39,7 +39,7 @@ def _client(role: Role) -> APIClient:
 
 
 def _subscription(events: list[str] | None = None) -> WebhookSubscription:
-    return webhook_subscription_create(url="http://127.0.0.1:9/hook", events=events or ALL_EVENTS)
+    return webhook_subscription_create(url="https://crm.example.com/hook", events=events or ALL_EVENTS)
 
 
 @pytest.fixture
@@ -91,6 +91,42 @@ def test_unknown_events_and_non_http_urls_are_400() -> None:
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"url", "events"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/hook", "http://localhost/hook", "http://api.localhost/hook", "http://10.1.2.3/hook",
+     "http://192.168.1.10/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]/hook",
+     "http://[::ffff:10.0.0.1]/hook", "http://0.0.0.0/hook"],
+)  # fmt: skip
+def test_webhook_urls_on_internal_addresses_are_400_naming_url(url: str) -> None:
+    response = _client(Role.MARKETER).post("/api/v1/webhooks/", {"url": url, "events": ["lead.created"]},
+                                           format="json", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+
+    assert response.status_code == 400
+    assert "public address" in response.json()["errors"]["url"][0]
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_a_public_address_is_accepted_and_a_patch_to_an_internal_one_is_refused() -> None:
+    client = _client(Role.MARKETER)
+    created = client.post("/api/v1/webhooks/", {"url": "https://93.184.215.14/hook", "events": ["lead.created"]},
+                          format="json")  # fmt: skip
+    assert created.status_code == 201
+
+    patched = client.patch(f"/api/v1/webhooks/{created.json()['id']}/", {"url": "http://10.0.0.5/"}, format="json")
+
+    assert patched.status_code == 400
+    assert set(patched.json()["errors"]) == {"url"}
+    assert WebhookSubscription.objects.get().url == "https://93.184.215.14/hook"
+
+
+def test_internal_addresses_are_accepted_when_the_setting_allows_them(settings: Any) -> None:
+    settings.LEADFLOW = {**settings.LEADFLOW, "WEBHOOK_ALLOW_PRIVATE_URLS": True}
+
+    subscription = webhook_subscription_create(url="http://10.0.0.5:8080/hook", events=["lead.created"])
+
+    assert subscription.url == "http://10.0.0.5:8080/hook"
 
 
 @pytest.mark.parametrize("role", [Role.SDR, Role.SALES, Role.SALES_MANAGER])
