@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     REOPEN_LEADS = "reopen_leads"
     MERGE_LEADS = "merge_leads"
     MANAGE_MARKETING = "manage_marketing"
+    IMPORT_LEADS = "import_leads"
     MANAGE_ROUTING = "manage_routing"
     VIEW_ANALYTICS = "view_analytics"
     ADMINISTER = "administer"
@@ -40,6 +41,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REOPEN_LEADS: frozenset({Role.MARKETER, Role.ADMIN}),
     Action.MERGE_LEADS: frozenset({Role.MARKETER, Role.SDR, Role.SALES_MANAGER, Role.ADMIN}),
     Action.MANAGE_MARKETING: frozenset({Role.MARKETER, Role.ADMIN}),
+    # Loading a spreadsheet into the shared pool: marketing owns the pool (trade shows, old lists), a sales
+    # manager brings a team's spreadsheets; SDRs and reps add leads one at a time.
+    Action.IMPORT_LEADS: frozenset({Role.MARKETER, Role.SALES_MANAGER, Role.ADMIN}),
     Action.MANAGE_ROUTING: frozenset({Role.SALES_MANAGER, Role.ADMIN}),
     Action.VIEW_ANALYTICS: frozenset({Role.MARKETER, Role.SALES_MANAGER, Role.ADMIN}),
     Action.ADMINISTER: frozenset({Role.ADMIN}),

@@ -136,3 +136,23 @@ class OwnerSide(models.TextChoices):
 
 
 BANT_POINTS = ("budget", "authority", "need", "timing")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    MAPPED = "mapped", _("Columns mapped")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Stopped")
+
+
+class ImportFileType(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class ImportRowStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    FAILED = "failed", _("Failed")

@@ -91,12 +91,12 @@ def _cells(row: Any, labels: dict[str, str], tz: tzinfo) -> list[Any]:
     return [
         row.id, _when(row.created_at, tz), _when(row.updated_at, tz), labels.get(row.stage, row.stage),
         _when(row.stage_changed_at, tz), labels.get(row.temperature, row.temperature), row.grade, row.fit_score,
-        row.engagement_score, *(_text(value) for value in (
+        row.engagement_score, *(spreadsheet_safe(value) for value in (
             row.last_name, row.first_name, row.email, row.phone, row.company, row.title, row.industry, row.region,
             row.source_channel__name, row.campaign__name, row.account__name,
         )),
-        _text(_person(row.owner_sdr__first_name, row.owner_sdr__last_name, row.owner_sdr__username)),
-        _text(_person(row.owner_sales__first_name, row.owner_sales__last_name, row.owner_sales__username)),
+        spreadsheet_safe(_person(row.owner_sdr__first_name, row.owner_sdr__last_name, row.owner_sdr__username)),
+        spreadsheet_safe(_person(row.owner_sales__first_name, row.owner_sales__last_name, row.owner_sales__username)),
     ]  # fmt: skip
 
 
@@ -112,7 +112,8 @@ def _person(first: str | None, last: str | None, username: str | None) -> str:
     return f"{first} {last}".strip() or (username or "")
 
 
-def _text(value: str | None) -> str:
+def spreadsheet_safe(value: str | None) -> str:
+    """The text of a cell, quoted where a spreadsheet would run it as a formula (a phone number is left alone)."""
     if not value:
         return ""
     is_number = value[0] in "+-" and value[1:].replace(" ", "").isdigit()  # "+8613900001111" stays a phone

@@ -18,6 +18,9 @@ from leads.choices import (
     ChannelRoute,
     CostCategory,
     IdentityKind,
+    ImportFileType,
+    ImportRowStatus,
+    ImportStatus,
     LeadEventKind,
     OpportunityStatus,
     Stage,
@@ -590,3 +593,78 @@ class SiteKey(TimeStampedModel):
 
     def allows_origin(self, origin: str) -> bool:
         return origin.rstrip("/").lower() in {str(o).rstrip("/").lower() for o in self.allowed_origins}
+
+
+class LeadImport(TimeStampedModel):
+    """A spreadsheet of leads uploaded in the browser, mapped to lead fields and run through the bulk upsert.
+
+    The parsed cells are kept, not the file: the mapping page, the preview and the run read the same rows, and
+    a Celery worker on another machine needs nothing but the database. Once the run is over only the failed
+    rows' cells stay (for the error report); the imported people live on in their leads, which can be erased.
+    """
+
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    file_type = models.CharField(_("file type"), max_length=10, choices=ImportFileType.choices)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, help_text=_("The uploader's language: row errors are worded in it.")
+    )
+    headers = models.JSONField(_("column headers"), default=list)
+    rows = models.JSONField(_("rows"), default=list, help_text=_("[row number in the file, [cells]] per data row."))
+    mapping = models.JSONField(
+        _("column mapping"), default=list,
+        help_text=_("One target per column: a lead field, “full_name”, “attribute”, or empty to skip it."),
+    )  # fmt: skip
+    defaults = models.JSONField(_("defaults"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField(_("rows in the file"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("leads created"), default=0)
+    updated_count = models.PositiveIntegerField(_("leads updated"), default=0)
+    failed_count = models.PositiveIntegerField(_("rows failed"), default=0)
+    error = models.TextField(_("why the run stopped"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("uploaded_by", "created_at"), name="leadimport_uploader_created")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.filename}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class LeadImportRow(models.Model):
+    """What the run did with one data row of an import: the lead it created or updated, or why it failed."""
+
+    lead_import = models.ForeignKey(
+        LeadImport, verbose_name=_("lead import"), on_delete=models.CASCADE, related_name="row_results"
+    )
+    row_number = models.PositiveIntegerField(_("row number"), help_text=_("As the spreadsheet shows it (header = 1)."))
+    status = models.CharField(_("status"), max_length=10, choices=ImportRowStatus.choices)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    errors = models.JSONField(_("errors"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lead import row")
+        verbose_name_plural = _("lead import rows")
+        ordering = ("lead_import", "row_number")
+        constraints = [
+            models.UniqueConstraint(fields=("lead_import", "row_number"), name="leadimportrow_unique_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_import_id}:{self.row_number} {self.status}"

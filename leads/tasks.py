@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from leadflow.idempotency import idempotency_records_purge
+from leads.services.imports import lead_import_run
 from leads.services.webhooks import webhook_deliveries_sweep, webhook_delivery_attempt
 
 
@@ -25,3 +26,9 @@ def webhook_deliveries_sweep_task() -> None:
 @shared_task(name="leads.tasks.idempotency_records_purge_task", ignore_result=True)
 def idempotency_records_purge_task() -> None:
     idempotency_records_purge(now=timezone.now())
+
+
+@shared_task(name="leads.tasks.lead_import_run_task", ignore_result=True, acks_late=True)
+def lead_import_run_task(import_id: int) -> None:
+    """Not retried by Celery: a run that stops records why, and the user resumes it from the last chunk."""
+    lead_import_run(import_id=import_id, now=timezone.now())
