@@ -668,3 +668,7 @@ class LeadImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_import_id}:{self.row_number} {self.status}"
+
+
+# Saved segments live with their compiler (leads/segments/); imported here so they belong to this app.
+from leads.segments.models import Segment  # noqa: E402, F401
