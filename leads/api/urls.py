@@ -42,3 +42,10 @@ urlpatterns += marketing_router.urls
 from leads.api.collect import CollectView  # noqa: E402
 
 urlpatterns += [path("collect/", CollectView.as_view(), name="api-collect")]
+
+# Segments (leads/api/segments.py): saved rule trees and POST segments/preview/.
+from leads.api.segments import SegmentViewSet  # noqa: E402
+
+segment_router = SimpleRouter()
+segment_router.register("segments", SegmentViewSet, basename="segment")
+urlpatterns += segment_router.urls
