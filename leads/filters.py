@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Tier
 from leadflow.roles import Role
 from leads.choices import Stage, Temperature
-from leads.models import Campaign, Channel, Lead
+from leads.models import Campaign, Channel, Lead, LeadImport, LeadImportRow
+from leads.selectors import lead_imports_visible_to
 
 User = get_user_model()
 
@@ -61,6 +62,10 @@ class UserChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = UserChoiceField
 
 
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class LeadFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
@@ -89,6 +94,7 @@ class LeadFilterSet(django_filters.FilterSet):
     updated_since = django_filters.DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Updated since")
     )
+    lead_import = IdFilter(method="filter_lead_import", min_value=1, label=_("Created or updated by import"))
     sort = django_filters.ChoiceFilter(
         choices=Sort.choices, method="filter_sort", empty_label=None, label=_("Sort")
     )
@@ -125,6 +131,12 @@ class LeadFilterSet(django_filters.FilterSet):
             elif grade:
                 condition |= Q(grade=grade)
         return queryset.filter(condition)
+
+    def filter_lead_import(self, queryset: QuerySet[Lead], name: str, value: Any) -> QuerySet[Lead]:
+        """Leads that one import created or updated, if the user may see that import."""
+        imports = LeadImport.objects.all() if self.request is None else lead_imports_visible_to(user=self.request.user)
+        rows = LeadImportRow.objects.filter(lead_import__in=imports.filter(pk=value).values("pk"), lead__isnull=False)
+        return queryset.filter(pk__in=rows.values("lead_id"))
 
     def filter_sort(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
         return lead_sort(queryset, value)

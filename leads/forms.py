@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.errors import ApplicationError
 from leads.choices import BANT_POINTS, Stage
-from leads.models import Lead
+from leads.models import Campaign, Channel, Lead, LeadImport
+from leads.services.imports import MAX_FILE_BYTES, MAX_ROWS, TARGET_LABELS
+from leads.services.imports.mapping import DEFAULT_FIELDS
 from leads.stages import TRANSITIONS, Gate, Move
 
 BANT_LABELS = {
@@ -128,3 +130,84 @@ class TransitionForm(forms.Form):
                 placed = True
         if not placed:
             self.add_error(None, error.message)
+
+
+# --- spreadsheet import ---------------------------------------------------------------------------------
+
+TARGET_GROUPS = (
+    (_("Contact"), ("email", "phone", "full_name", "last_name", "first_name", "title", "consent_email")),
+    (_("Company"), ("company", "company_domain", "industry", "employee_count", "region")),
+    (_("Source"), ("source_channel", "campaign", "external_id", "source_system", "created_at")),
+    (_("Other"), ("attribute",)),
+)
+assert {name for _group, names in TARGET_GROUPS for name in names} == set(TARGET_LABELS)
+
+
+def _target_choices() -> list[Any]:
+    return [("", _("— Don't import —")),
+            *((group, [(name, TARGET_LABELS[name]) for name in names]) for group, names in TARGET_GROUPS)]  # fmt: skip
+
+
+class ImportDefaultsForm(forms.Form):
+    """Values applied to every row whose own cell is empty: where these leads came from."""
+
+    source_channel = forms.ModelChoiceField(
+        label=_("Channel"), required=False, to_field_name="slug", empty_label=_("— None —"),
+        queryset=Channel.objects.filter(is_active=True).order_by("name"),
+        help_text=_("For example the trade show or the old campaign these leads came from."),
+    )  # fmt: skip
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"), required=False, to_field_name="slug", empty_label=_("— None —"),
+        queryset=Campaign.objects.order_by("name"),
+    )  # fmt: skip
+
+    def import_defaults(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name].slug for name in DEFAULT_FIELDS if self.cleaned_data.get(name)}
+
+    def add_service_errors(self, error: ApplicationError) -> None:
+        """The service's messages next to the fields (or columns) they name; the rest above the form."""
+        for field, messages in error.errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        if not error.errors:
+            self.add_error(None, error.message)
+
+
+class ImportUploadForm(ImportDefaultsForm):
+    file = forms.FileField(
+        label=_("Spreadsheet"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,.tsv"})
+    )
+    field_order = ("file", "source_channel", "campaign")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8 or GBK; comma, semicolon or tab) or Excel .xlsx, with the column names in the first row; "
+            "up to %(rows)s rows and %(size)d MB."
+        ) % {"rows": f"{MAX_ROWS:,}", "size": MAX_FILE_BYTES >> 20}
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(size)d MB; split it into smaller files.")
+                                        % {"size": MAX_FILE_BYTES >> 20})  # fmt: skip
+        return upload
+
+
+class ImportMappingForm(ImportDefaultsForm):
+    """One select per column of the file (`column_<index>`), preset to the saved or suggested target."""
+
+    def __init__(self, *args: Any, lead_import: LeadImport, **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            **lead_import.defaults, **{f"column_{index}": target for index, target in enumerate(lead_import.mapping)},
+        }  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.lead_import = lead_import
+        for index, header in enumerate(lead_import.headers):
+            self.fields[f"column_{index}"] = forms.ChoiceField(label=header, choices=_target_choices, required=False)
+
+    def column_field(self, index: int) -> forms.BoundField:
+        return self[f"column_{index}"]
+
+    def mapping(self) -> list[str]:
+        return [self.cleaned_data.get(f"column_{index}") or "" for index in range(len(self.lead_import.headers))]

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from leadflow.roles import Action, Role, user_can, user_roles
 from leads.choices import Stage
-from leads.models import Lead, LeadEvent, StageChange, Touchpoint
+from leads.models import Lead, LeadEvent, LeadImport, StageChange, Touchpoint
 
 PRE_MQL = (Stage.LEAD, Stage.DISQUALIFIED)
 
@@ -90,3 +90,15 @@ def _touch_item(row: Touchpoint) -> TimelineItem:
 
 def _event_item(row: LeadEvent) -> TimelineItem:
     return TimelineItem(at=row.at, type=row.kind, data={**row.data, "actor": _actor(row.actor, row.actor_label)})
+
+
+def lead_imports_visible_to(*, user: Any, with_rows: bool = False) -> QuerySet[LeadImport]:
+    """Imports this user may open: their own, or everyone's for an administrator; none without the right to
+    import. The cells (`rows`, up to 50,000 of them) are read only when asked for."""
+    imports = LeadImport.objects.select_related("uploaded_by")
+    if not with_rows:
+        imports = imports.defer("rows")
+    if not user_can(user, Action.IMPORT_LEADS):
+        return imports.none()
+    return imports if user_can(user, Action.ADMINISTER) else imports.filter(uploaded_by=user)
+

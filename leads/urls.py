@@ -1,6 +1,7 @@
 from django.urls import path
 
-from leads import views
+from leads.views import imports
+from leads.views import leads as views
 
 app_name = "leads"
 urlpatterns = [
@@ -8,4 +9,12 @@ urlpatterns = [
     path("export.csv", views.lead_export, name="export"),
     path("<int:pk>/", views.lead_detail, name="detail"),
     path("<int:pk>/stage/<slug:to>/", views.lead_stage_change, name="stage-change"),
+    path("import/", imports.import_upload, name="import"),
+    path("import/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("import/<int:pk>/map/", imports.import_map, name="import-map"),
+    path("import/<int:pk>/preview/", imports.import_preview, name="import-preview"),
+    path("import/<int:pk>/start/", imports.import_start, name="import-start"),
+    path("import/<int:pk>/resume/", imports.import_resume, name="import-resume"),
+    path("import/<int:pk>/cancel/", imports.import_cancel, name="import-cancel"),
+    path("import/<int:pk>/errors.csv", imports.import_error_report, name="import-errors"),
 ]

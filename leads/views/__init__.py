@@ -1,0 +1,2 @@
+"""The HTML pages of the leads app: `leads` (list, detail, stage actions, export) and `imports` (spreadsheet
+import)."""
