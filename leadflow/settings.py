@@ -180,6 +180,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=17),
     },
+    # Every minute: feed positions for committed changes, so a reader after a quiet spell finds them ready
+    # (readers also assign on each read).
+    "changes-positions-assign": {
+        "task": "leads.tasks.changes_positions_assign_task",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -236,9 +242,6 @@ LEADFLOW = {
     # Idempotency-Key: answers are kept this long; an unfinished claim blocks its key this many seconds.
     "IDEMPOTENCY_TTL_HOURS": 24,
     "IDEMPOTENCY_LEASE_SECONDS": env.int("LEADFLOW_IDEMPOTENCY_LEASE_SECONDS", default=300),
-    # Change feed: rows younger than this are held back, so a slow transaction that took an earlier cursor
-    # commits before a reader moves past it.
-    "CHANGES_SETTLE_SECONDS": env.float("LEADFLOW_CHANGES_SETTLE_SECONDS", default=2.0),
     # Webhooks out: attempts per delivery, first retry delay (doubling, capped), request timeout, and the
     # consecutive failures after which a subscription is paused.
     "WEBHOOK_MAX_ATTEMPTS": env.int("LEADFLOW_WEBHOOK_MAX_ATTEMPTS", default=8),

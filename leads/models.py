@@ -132,8 +132,9 @@ class Lead(TimeStampedModel):
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     employee_count = models.PositiveIntegerField(_("employee count"), null=True, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
-    source_channel = models.ForeignKey(
-        Channel, verbose_name=_("source channel"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    source_channel = models.ForeignKey(  # indexed by lead_channel_created
+        Channel, verbose_name=_("source channel"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -159,11 +160,13 @@ class Lead(TimeStampedModel):
     engagement_score = models.PositiveSmallIntegerField(_("engagement score"), default=0)
     source_score = models.PositiveSmallIntegerField(_("source score"), default=0)
     grade = models.CharField(_("grade"), max_length=2, blank=True)
-    owner_sdr = models.ForeignKey(
-        User, verbose_name=_("SDR owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    owner_sdr = models.ForeignKey(  # indexed by lead_owner_sdr_stage
+        User, verbose_name=_("SDR owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
-    owner_sales = models.ForeignKey(
-        User, verbose_name=_("sales owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    owner_sales = models.ForeignKey(  # indexed by lead_owner_sales_stage
+        User, verbose_name=_("sales owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     account = models.ForeignKey(
         "accounts.Account",
@@ -240,6 +243,7 @@ class Identity(TimeStampedModel):
 
     lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(_("kind"), max_length=30, choices=IdentityKind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)  # not indexed: never queried by it
     value = models.CharField(_("value"), max_length=300)
 
     class Meta:
@@ -254,7 +258,8 @@ class Identity(TimeStampedModel):
 class StageChange(models.Model):
     """History of every stage change: analytics are computed from these rows."""
 
-    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="stage_changes")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="stage_changes",
+                             db_index=False)  # indexed by stagechange_lead_at
     from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
     at = models.DateTimeField(_("at"), db_index=True)
@@ -282,7 +287,8 @@ class StageChange(models.Model):
 class LeadEvent(models.Model):
     """History of everything else that changes a lead: owners, temperature, BANT, consent, merges."""
 
-    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="events")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="events",
+                             db_index=False)  # indexed by leadevent_lead_at
     kind = models.CharField(_("kind"), max_length=30, choices=LeadEventKind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True)
@@ -379,23 +385,30 @@ class ChangeKind(models.TextChoices):
 
 
 class ChangeLog(models.Model):
-    """Append-only feed of lead changes for incremental sync: the id is the cursor.
+    """Append-only feed of lead changes for incremental sync: `position` is the cursor.
 
-    Written by the services in the same transaction as the change (leads.services.changes), never updated.
+    Written by the services in the same transaction as the change (leads.services.changes). Only `position`
+    is set afterwards, once the row is committed (`changes_positions_assign`): ids follow insert order,
+    positions follow commit order, which is what a reader paging forward needs.
     """
 
     id = models.BigAutoField(primary_key=True)
-    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="changes")
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="changes",
+                             db_index=False)  # indexed by changelog_lead_id
     kind = models.CharField(_("kind"), max_length=20, choices=ChangeKind.choices)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     at = models.DateTimeField(_("at"), default=timezone.now)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    position = models.BigIntegerField(_("feed position"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("change")
         verbose_name_plural = _("changes")
         ordering = ("id",)
-        indexes = [models.Index(fields=("lead", "id"), name="changelog_lead_id")]
+        indexes = [
+            models.Index(fields=("lead", "id"), name="changelog_lead_id"),
+            models.Index(fields=("id",), name="changelog_unpositioned", condition=Q(position__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.lead_id}: {self.kind}"

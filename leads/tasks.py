@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from leadflow.idempotency import idempotency_records_purge
+from leads.services.changes import changes_positions_assign
 from leads.services.imports import lead_import_run
 from leads.services.webhooks import webhook_deliveries_sweep, webhook_delivery_attempt
 
@@ -21,6 +22,11 @@ def webhook_deliver_task(delivery_ids: list[int]) -> None:
 @shared_task(name="leads.tasks.webhook_deliveries_sweep_task", ignore_result=True)
 def webhook_deliveries_sweep_task() -> None:
     webhook_deliveries_sweep(now=timezone.now())
+
+
+@shared_task(name="leads.tasks.changes_positions_assign_task", ignore_result=True)
+def changes_positions_assign_task() -> None:
+    changes_positions_assign()
 
 
 @shared_task(name="leads.tasks.idempotency_records_purge_task", ignore_result=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,7 +20,7 @@ from leads.api.webhook_serializers import (
     WebhookSubscriptionSerializer,
 )
 from leads.models import WebhookDelivery, WebhookSubscription
-from leads.services.changes import changes_since
+from leads.services.changes import changes_positions_assign, changes_since
 from leads.services.webhooks import webhook_subscription_create, webhook_subscription_update
 
 PROBLEM = OpenApiResponse(description="application/problem+json (RFC 9457)")
@@ -40,9 +39,10 @@ class ChangeFeedView(APIView):
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         since, limit = query.validated_data["since"], query.validated_data["limit"]
-        rows = changes_since(user=request.user, since=since, limit=limit, now=timezone.now())
+        changes_positions_assign()
+        rows = changes_since(user=request.user, since=since, limit=limit)
         return Response(
-            {"results": ChangeSerializer(rows, many=True).data, "next_cursor": rows[-1].pk if rows else since}
+            {"results": ChangeSerializer(rows, many=True).data, "next_cursor": rows[-1].position if rows else since}
         )
 
 

@@ -15,7 +15,7 @@ class ChangesQuerySerializer(serializers.Serializer):
 
 
 class ChangeSerializer(serializers.Serializer):
-    cursor = serializers.IntegerField(source="id")
+    cursor = serializers.IntegerField(source="position", help_text=_("Feed position: increases in commit order."))
     lead = serializers.IntegerField(source="lead_id")
     kind = serializers.ChoiceField(choices=ChangeKind.choices)
     changes = serializers.DictField(source="data")

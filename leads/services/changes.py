@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from leadflow.roles import Action, user_can
@@ -56,22 +57,42 @@ def fields_changed(names: Sequence[str]) -> dict[str, Any]:
     return {"fields": sorted(set(names))}
 
 
-def changes_since(*, user: Any, since: int, limit: int, now: dt.datetime) -> list[ChangeLog]:
-    """The feed after cursor `since`, oldest first, as `user` may see it (a read; it lives beside the writer
-    because the feed's ordering rule is defined here).
+FEED_LOCK = 0x1EAD_FEED  # advisory lock key: one position assigner at a time
+ASSIGN_LIMIT = 50_000
 
-    Roles that see every lead get every change; others only changes of leads visible to them now. Rows
-    recorded in the last CHANGES_SETTLE_SECONDS, and everything after the first of them, are held back: a
-    cursor is taken when a row is inserted but becomes visible at commit, so a reader that moved past a fresh
-    row could skip an earlier one that commits a moment later.
+
+def changes_positions_assign(*, limit: int = ASSIGN_LIMIT) -> int:
+    """Give committed feed rows their feed positions, in id order, after every position given before;
+    returns how many rows got one.
+
+    Ids are taken when a row is inserted but rows become visible when their transaction commits, so ids do
+    not arrive in order: a reader paging by id could move past a row that commits a moment later. Positions
+    are given only to committed rows, by one assigner at a time (an advisory lock), so a row that commits
+    later always gets a later position and a reader paging by position never skips one.
     """
-    rows = ChangeLog.objects.filter(id__gt=since).order_by("id")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+        last = ChangeLog.objects.aggregate(last=Max("position"))["last"] or 0
+        table = ChangeLog._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'UPDATE "{table}" SET position = %s + t.n FROM (SELECT id, row_number() OVER (ORDER BY id) AS n '
+                f'FROM "{table}" WHERE position IS NULL ORDER BY id LIMIT %s) AS t WHERE "{table}".id = t.id',
+                [last, limit],
+            )
+            return cursor.rowcount
+
+
+def changes_since(*, user: Any, since: int, limit: int) -> list[ChangeLog]:
+    """The feed after position `since`, oldest first, as `user` may see it (a read; it lives beside the
+    writer because the feed's ordering rule is defined here). Rows without a position yet (see
+    `changes_positions_assign`) are not served.
+
+    Roles that see every lead get every change; others only changes of leads visible to them now.
+    """
+    rows = ChangeLog.objects.filter(position__gt=since).order_by("position")
     if not user_can(user, Action.VIEW_ALL_LEADS):
         rows = rows.filter(lead_id__in=leads_visible_to(user=user).values("id"))
-    settled = now - dt.timedelta(seconds=settings.LEADFLOW["CHANGES_SETTLE_SECONDS"])
-    page = []
-    for row in rows[:limit]:
-        if row.recorded_at > settled:
-            break
-        page.append(row)
-    return page
+    return list(rows[:limit])

@@ -148,7 +148,7 @@ def webhook_events_for_changes(*, changes: Sequence[ChangeLog], now: dt.datetime
             continue
         if event == WebhookEvent.LEAD_MERGED and change.data.get("survivor") != change.lead_id:
             continue  # a merge is one event, told from the survivor's side
-        events.append((event, {"lead_id": change.lead_id, "cursor": change.pk, "kind": change.kind,
+        events.append((event, {"lead_id": change.lead_id, "change_id": change.pk, "kind": change.kind,
                                "changes": change.data, "at": change.at}))  # fmt: skip
     return webhook_events_enqueue(events=events, now=now)
 

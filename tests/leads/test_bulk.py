@@ -107,7 +107,7 @@ def test_bulk_feeds_the_change_feed_and_the_webhook_outbox_like_single_writes() 
     assert {payload["lead_id"] for _sub, _event, payload in outbox} == new_ids
     assert {(sub, event) for sub, event, _payload in outbox} == {(subscription.pk, WebhookEvent.LEAD_CREATED)}
     cursors = set(ChangeLog.objects.filter(kind=ChangeKind.CREATED).values_list("pk", flat=True))
-    assert {payload["cursor"] for _sub, _event, payload in outbox} == cursors
+    assert {payload["change_id"] for _sub, _event, payload in outbox} == cursors
 
 
 def test_bulk_customer_check_records_the_flag_and_the_assignment_like_the_single_service() -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import threading
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from leadflow.roles import Role
 from leads.choices import OwnerSide, Stage
 from leads.models import ChangeKind, ChangeLog, Lead
-from leads.services.changes import changes_record_bulk, changes_since
+from leads.services.changes import changes_positions_assign, changes_record_bulk
 from leads.services.leads import lead_assign_owner, lead_create, lead_set_temperature
 from leads.services.merge import lead_merge
 from leads.services.stages import lead_transition
@@ -21,12 +20,6 @@ from leads.services.upsert import lead_upsert
 from tests.factories import LeadFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
-LATER = dt.timedelta(minutes=1)
-
-
-@pytest.fixture(autouse=True)
-def _no_settle(settings: Any) -> None:
-    settings.LEADFLOW = {**settings.LEADFLOW, "CHANGES_SETTLE_SECONDS": 0}
 
 
 def _kinds(lead: Lead) -> list[str]:
@@ -121,16 +114,54 @@ def test_feed_shows_an_sdr_only_changes_of_leads_they_may_see() -> None:
     assert rep_leads == {hidden.pk}
 
 
-def test_fresh_rows_are_held_back_for_the_settle_window(settings: Any) -> None:
-    settings.LEADFLOW = {**settings.LEADFLOW, "CHANGES_SETTLE_SECONDS": 5}
-    marketer = user_with_role(Role.MARKETER)
-    lead = LeadFactory()
-    now = timezone.now()
-    changes_record_bulk(entries=[(lead.pk, "updated", {})], now=now - dt.timedelta(seconds=10))
-    changes_record_bulk(entries=[(lead.pk, "updated", {})], now=now)
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_change_that_commits_after_a_later_one_is_not_skipped_by_a_reader() -> None:
+    # given: transaction A records a change (the lower id) and stays open while B records one and commits
+    reader = _client(user_with_role(Role.MARKETER))
+    slow, fast = LeadFactory(), LeadFactory()
+    a_recorded, a_may_commit = threading.Event(), threading.Event()
 
-    assert len(changes_since(user=marketer, since=0, limit=10, now=now)) == 1
-    assert len(changes_since(user=marketer, since=0, limit=10, now=now + dt.timedelta(seconds=6))) == 2
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                changes_record_bulk(entries=[(slow.pk, "updated", {"fields": ["title"]})])
+                a_recorded.set()
+                a_may_commit.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    a_recorded.wait(timeout=10)
+    changes_record_bulk(entries=[(fast.pk, "updated", {"fields": ["title"]})])
+    first_page = reader.get("/api/v1/changes/").json()  # read while A is still open
+
+    # when: A commits and the reader resumes from the cursor it got
+    a_may_commit.set()
+    thread.join(timeout=20)
+    second_page = reader.get("/api/v1/changes/", {"since": first_page["next_cursor"]}).json()
+
+    # then: B came first, A on the next page, nothing skipped and nothing twice
+    ids = ChangeLog.objects.order_by("id").values_list("lead_id", flat=True)
+    assert list(ids) == [slow.pk, fast.pk]  # A took the lower id
+    assert [item["lead"] for item in first_page["results"]] == [fast.pk]
+    assert [item["lead"] for item in second_page["results"]] == [slow.pk]
+    assert second_page["results"][0]["cursor"] > first_page["next_cursor"]
+
+
+def test_positions_follow_commit_order_and_are_given_once() -> None:
+    # given: three changes
+    lead = LeadFactory()
+    changes_record_bulk(entries=[(lead.pk, "updated", {}) for _ in range(3)])
+
+    # when: positions are given twice
+    given = changes_positions_assign(), changes_positions_assign()
+
+    # then: the first call numbers them after the last position, in id order; the second has nothing to do
+    assert given == (3, 0)
+    positions = list(ChangeLog.objects.order_by("id").values_list("position", flat=True))
+    assert positions == sorted(positions) and len(set(positions)) == 3
 
 
 def test_bad_cursor_is_a_400_problem() -> None:
@@ -143,3 +174,21 @@ def test_bad_cursor_is_a_400_problem() -> None:
 
 def test_feed_needs_authentication() -> None:
     assert APIClient().get("/api/v1/changes/").status_code == 401
+
+
+def test_the_beat_task_gives_positions_without_a_reader(settings: Any) -> None:
+    # given: a change nobody has read yet, and the beat schedule
+    from leadflow.celery import app
+
+    app.loader.import_default_modules()
+    lead = LeadFactory()
+    change = changes_record_bulk(entries=[(lead.pk, "updated", {})])[0]
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    # when: the scheduled task runs
+    app.tasks["leads.tasks.changes_positions_assign_task"].apply(throw=True)
+
+    # then: the change has its position
+    assert "leads.tasks.changes_positions_assign_task" in scheduled
+    change.refresh_from_db()
+    assert change.position is not None

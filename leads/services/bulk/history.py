@@ -71,9 +71,10 @@ class History:
             )  # fmt: skip
             ids = [row.pk for row in saved]
         events = []
-        for cursor, (lead_id, kind, data, at) in zip(ids, self.changes, strict=True):
+        for change_id, (lead_id, kind, data, at) in zip(ids, self.changes, strict=True):
             event = EVENT_FOR_CHANGE.get(ChangeKind(kind))
             if event is not None:  # payload as leads.services.webhooks.webhook_events_for_changes builds it
-                events.append((event, {"lead_id": lead_id, "cursor": cursor, "kind": kind, "changes": data, "at": at}))
+                events.append((event, {"lead_id": lead_id, "change_id": change_id, "kind": kind, "changes": data,
+                                       "at": at}))  # fmt: skip
         webhook_events_enqueue(events=events, now=self.now)
 
