@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from leads.models import Identity, LeadImport
+from leads.models import Identity, Lead, LeadImport
 from leads.services.bulk.clean import lead_row_clean
 from leads.services.imports.mapping import TARGET_LABELS, RecordBuilder
 
@@ -116,12 +117,12 @@ def identities_known(pairs: Iterable[Pair]) -> set[Pair]:
 
 
 def _sample(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A clean row as label/value pairs, in the order of the mapping page's choices."""
+    """A clean row as label/value pairs (the lead's own field names), in the order of the mapping choices."""
     shown = []
-    for target, label in TARGET_LABELS.items():
+    for target in TARGET_LABELS:
         value = data.get(target)
         if value not in (None, "", {}):
-            shown.append((str(label), str(value)))
+            shown.append((capfirst(str(Lead._meta.get_field(target).verbose_name)), str(value)))
     for key, value in (data.get("attributes") or {}).items():
         shown.append((str(key), str(value)))
     return shown
