@@ -122,7 +122,7 @@ def _sample(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     for target in TARGET_LABELS:
         value = data.get(target)
         if value not in (None, "", {}):
-            shown.append((capfirst(str(Lead._meta.get_field(target).verbose_name)), str(value)))
+            shown.append((capfirst(str(getattr(Lead._meta.get_field(target), "verbose_name", target))), str(value)))
     for key, value in (data.get("attributes") or {}).items():
         shown.append((str(key), str(value)))
     return shown
