@@ -2,6 +2,7 @@
 which call leads.services.stages.lead_transition."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from leads.models import (
     Campaign,
@@ -10,6 +11,7 @@ from leads.models import (
     Identity,
     Lead,
     LeadEvent,
+    LeadImport,
     Opportunity,
     SiteKey,
     StageChange,
@@ -103,3 +105,20 @@ class SiteKeyAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     readonly_fields = ("key", "created_at", "updated_at")
     search_fields = ("name", "key")
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(admin.ModelAdmin):
+    """Spreadsheet imports, read-only: they are made and run from the import pages (/leads/import/)."""
+
+    list_display = ("id", "filename", "uploaded_by", "status", "total_rows", "created_count", "updated_count",
+                    "failed_count", "created_at")  # fmt: skip
+    list_filter = ("status", "file_type")
+    search_fields = ("filename", "uploaded_by__username")
+    exclude = ("rows",)  # up to 50,000 rows of cells: too large for a form
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LeadImport | None = None) -> bool:
+        return False

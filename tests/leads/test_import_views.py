@@ -287,3 +287,15 @@ def test_the_lead_list_filtered_by_an_import_shows_only_its_leads_and_nothing_of
     assert mine.context["page"].paginator.count == 3
     assert "Created or updated by import #" in mine.content.decode()
     assert theirs.context["page"].paginator.count == 0
+
+
+def test_admin_lists_imports_read_only_without_their_cells():
+    lead_import = an_import(user_with_role(Role.MARKETER))
+    client = english_client(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get(reverse("admin:leads_leadimport_changelist"))
+    detail = client.get(reverse("admin:leads_leadimport_change", args=[lead_import.pk]))
+
+    assert listing.status_code == detail.status_code == 200
+    assert "expo.csv" in listing.content.decode()
+    assert "chen.jing@hd-precision.cn" not in detail.content.decode()
