@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from leadflow.errors import ApplicationError
 from leads.choices import LeadEventKind, Temperature
-from leads.models import ChangeKind, Identity, Lead
+from leads.models import ChangeKind, Lead
 from leads.services.bulk.clean import lead_row_clean
 from leads.services.bulk.customer import customer_check_history, leads_link_accounts, owner_assigned_by_check
 from leads.services.bulk.history import History
 from leads.services.bulk.lookup import campaigns_for_slugs, channels_for_slugs, survivors_of
 from leads.services.bulk.results import CREATED, FAILED, UPDATED, BatchRejected, BulkResult, RowResult
-from leads.services.bulk.sql import ids_reserve, objects_copy, rows_update
+from leads.services.bulk.sql import identities_find, ids_reserve, objects_copy, rows_update
 from leads.services.changes import fields_changed
 from leads.services.identity import identities_lock
 from leads.services.leads import PROFILE_FIELDS, _apply_bant, _user_or_none
@@ -150,13 +150,7 @@ def _resolve(batch: Batch, groups: list[Group]) -> dict[int, list[int]]:
     """Group -> the distinct live leads its identities point at, in resolution order (one identity query);
     the identities found are remembered in `batch.known`."""
     pairs = {pair for group in groups for pair in group.identities}
-    found: dict[Pair, int] = {}
-    values = sorted({value for _kind, value in pairs})
-    chunk = len(values) if connection.vendor == "postgresql" else 5000
-    for start in range(0, len(values), max(chunk, 1)):
-        rows = Identity.objects.filter(kind__in={kind for kind, _v in pairs}, value__in=values[start : start + chunk])
-        for kind, value, lead_id in rows.values_list("kind", "value", "lead_id"):
-            found[(kind, value)] = lead_id
+    found = identities_find(pairs)
     batch.known = set(found)
     survivors = survivors_of(found.values()) if found else {}
     owners: dict[int, list[int]] = {}
