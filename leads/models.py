@@ -399,7 +399,7 @@ class ChangeLog(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     at = models.DateTimeField(_("at"), default=timezone.now)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    position = models.BigIntegerField(_("feed position"), null=True, blank=True, unique=True, editable=False)
+    position = models.BigIntegerField(_("feed position"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("change")
@@ -409,6 +409,10 @@ class ChangeLog(models.Model):
             models.Index(fields=("lead", "id"), name="changelog_lead_id"),
             models.Index(fields=("id",), name="changelog_unpositioned", condition=Q(position__isnull=True)),
         ]
+        constraints = [  # partial: a fresh row (no position yet) costs no entry in it
+            models.UniqueConstraint(fields=("position",), name="changelog_position_unique",
+                                    condition=Q(position__isnull=False)),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.lead_id}: {self.kind}"
