@@ -216,6 +216,7 @@ class _Parser:
         elif not isinstance(data, list) or not 1 <= len(data) <= MAX_LIST:
             self.error(path, _("Expected a list of 1 to %(max)d values.") % {"max": MAX_LIST})
             return None
+        values: list[Any]
         if between and spec.type == FieldType.ATTRIBUTE:
             values = [self.number(item, f"{path}[{index}]") for index, item in enumerate(data)]
         else:
