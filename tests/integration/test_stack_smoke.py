@@ -22,9 +22,15 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
 
 from leadflow.models import Heartbeat
 from leadflow.roles import Role
+from leads.choices import ImportStatus
+from leads.models import LeadImport
+from leads.services.imports.run import lead_import_start
+from leads.services.imports.uploads import lead_import_create, lead_import_map
 from tests.factories import UserFactory
 from tests.integration.compose import command, with_option
 from tests.integration.processes import REPO, ProcessGroup, child_env, free_port, http_get
@@ -150,3 +156,20 @@ def test_stack_serves_the_api_and_fires_beat_through_a_worker(stack: Stack) -> N
     assert "leadflow.tasks.heartbeat_task" in logs["worker"] and "succeeded" in logs["worker"], (
         processes.report()
     )
+
+    # A marketer's import runs in the real worker: sent on commit through Redis, done chunk by chunk.
+    marketer = UserFactory(username="smoke-importer", roles=[Role.MARKETER])
+    upload = lead_import_create(actor=marketer, filename="cards.csv", language="en", now=timezone.now(),
+                                content=b"Email,Company\nimport-1@acme-smoke.cn,Acme\nnot-an-email,Bad\n")
+    lead_import_map(lead_import=upload, mapping=upload.mapping)
+    with transaction.atomic():
+        lead_import_start(lead_import=LeadImport.objects.get(pk=upload.pk))
+
+    done = processes.wait_for(
+        "the worker to finish the import",
+        lambda: LeadImport.objects.filter(pk=upload.pk, status=ImportStatus.DONE).first(),
+        timeout=STARTUP_SECONDS,
+    )
+    assert (done.created_count, done.failed_count) == (1, 1), processes.report()
+    worker_log = (processes.log_dir / "worker.log").read_text(errors="replace")
+    assert "leads.tasks.lead_import_run_task" in worker_log, processes.report()
