@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from leadflow.errors import ValidationFailed
 from leads.choices import BANT_POINTS, IdentityKind
@@ -32,7 +32,7 @@ class FieldError(Exception):
     """One field's value is wrong; the message is shown to the caller."""
 
 
-NUL_MESSAGE = _lazy("Null characters are not allowed.")
+NUL_MESSAGE = gettext_lazy("Null characters are not allowed.")
 
 
 def contains_nul(value: Any) -> bool:
