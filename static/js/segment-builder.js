@@ -128,7 +128,7 @@
       body.innerHTML = "";
       var name = field.value;
       if (name === TAG) drawTag(body, values);
-      else if (name === EVENT) drawEvent(body, values.event || {});
+      else if (name === EVENT) drawEvent(body, values.event || {}, values.event === undefined);
       else drawField(body, name === ATTRIBUTE ? { type: "attribute", choices: [] } : FIELDS[name], values);
     }
     field.addEventListener("change", function () { draw({}); changed(); });
@@ -148,21 +148,28 @@
     body.appendChild(options(el("select", { "class": "seg-value", "aria-label": T.tag }), tags, data.value));
   }
 
-  function drawEvent(body, event) {
-    var kinds = [["", T.any_kind]].concat(config.kinds);
-    var kind = Array.isArray(event.kind) ? event.kind[0] : event.kind;
-    body.appendChild(options(el("select", { "class": "seg-ev-kind", "aria-label": T.activity }), kinds, kind || ""));
-    body.appendChild(options(el("select", { "class": "seg-ev-channel", "aria-label": T.any_channel }),
-      [["", T.any_channel]].concat(config.channels), event.channel || ""));
+  /* A select with an "any" first option; several saved values turn it into a multiple select. */
+  function pick(className, label, anyLabel, pairs, value) {
+    var many = Array.isArray(value) && value.length > 1;
+    var select = el("select", { "class": className, "aria-label": label });
+    if (many) select.multiple = true;
+    return options(select, (many ? [] : [["", anyLabel]]).concat(pairs), value === undefined ? "" : value);
+  }
+
+  function drawEvent(body, event, fresh) {
+    var number = function (className, label, key, fallback, min) {
+      var value = event[key] === undefined ? (fresh ? fallback : "") : String(event[key]);
+      return el("input", { type: "number", min: min, "class": className, "aria-label": label, value: value });
+    };
+    body.appendChild(pick("seg-ev-kind", T.activity, T.any_kind, config.kinds, event.kind));
+    body.appendChild(pick("seg-ev-channel", T.any_channel, T.any_channel, config.channels, event.channel));
+    body.appendChild(pick("seg-ev-campaign", T.any_campaign, T.any_campaign, config.campaigns, event.campaign));
     body.appendChild(el("span", { "class": "seg-word", text: T.in_last }));
-    body.appendChild(el("input", { type: "number", min: "1", "class": "seg-ev-days", "aria-label": T.days,
-      value: event.within_days === undefined ? "30" : String(event.within_days) }));
+    body.appendChild(number("seg-ev-days", T.days, "within_days", "30", "1"));
     body.appendChild(el("span", { "class": "seg-word", text: T.days + ", " + T.at_least }));
-    body.appendChild(el("input", { type: "number", min: "0", "class": "seg-ev-min", "aria-label": T.at_least,
-      value: event.count_gte === undefined ? "1" : String(event.count_gte) }));
+    body.appendChild(number("seg-ev-min", T.at_least, "count_gte", "1", "0"));
     body.appendChild(el("span", { "class": "seg-word", text: T.at_most }));
-    body.appendChild(el("input", { type: "number", min: "0", "class": "seg-ev-max", "aria-label": T.at_most,
-      value: event.count_lte === undefined ? "" : String(event.count_lte) }));
+    body.appendChild(number("seg-ev-max", T.at_most, "count_lte", "", "0"));
     body.appendChild(el("span", { "class": "seg-word", text: T.times }));
   }
 
@@ -254,8 +261,11 @@
     }
     if (name === EVENT) {
       var event = {};
-      if (q(".seg-ev-kind").value) event.kind = q(".seg-ev-kind").value;
-      if (q(".seg-ev-channel").value) event.channel = q(".seg-ev-channel").value;
+      [["kind", ".seg-ev-kind"], ["channel", ".seg-ev-channel"], ["campaign", ".seg-ev-campaign"]].forEach(function (pair) {
+        var select = q(pair[1]);
+        if (select.multiple) event[pair[0]] = Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; });
+        else if (select.value) event[pair[0]] = select.value;
+      });
       [["within_days", ".seg-ev-days"], ["count_gte", ".seg-ev-min"], ["count_lte", ".seg-ev-max"]].forEach(function (pair) {
         var raw = q(pair[1]).value.trim();
         if (raw !== "") event[pair[0]] = isNaN(Number(raw)) ? raw : Number(raw);

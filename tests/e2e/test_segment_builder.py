@@ -78,3 +78,48 @@ def test_marketer_builds_a_nested_segment_with_a_live_count_and_saves_it(
     expect(count).to_have_text("2")  # the saved segment reopens in the builder with its count
     page.click("nav.mainnav a[href='/segments/']")
     expect(page.locator("#segment-table")).to_contain_text("新线索 · 高匹配")
+
+
+def test_a_saved_segment_of_every_kind_of_condition_reopens_unchanged(
+    live_server: Any, browser_page: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.factories import CampaignFactory, ChannelFactory
+
+    Tag.objects.create(name="vip")
+    webinar = ChannelFactory(slug="webinar", name="线上研讨会")
+    CampaignFactory(slug="launch-2026", name="新品发布", channel=webinar)
+    rule = {"not": {"any": [
+        {"all": [
+            {"field": "industry", "op": "in", "value": ["manufacturing", "chemicals"]},
+            {"field": "fit_score", "op": "between", "value": [40, 90]},
+            {"field": "stage", "op": "in", "value": ["lead", "mql"]},
+            {"field": "consent_email", "op": "eq", "value": True},
+            {"field": "created_at", "op": "gte", "value": "2026-01-01"},
+            {"field": "source_channel", "op": "eq", "value": "webinar"},
+            {"field": "account.tier", "op": "is_null", "value": False},
+            {"field": "last_touch_at", "op": "is_null", "value": True},
+        ]},
+        {"not": {"tag": "vip"}},
+        {"event": {"kind": "webinar_attend", "channel": "webinar", "campaign": "launch-2026", "count_lte": 3}},
+        {"event": {"kind": ["email_open", "email_click"], "within_days": 30, "count_gte": 2}},
+        {"field": "attributes.seats", "op": "gt", "value": 100},
+        {"field": "attributes.plan", "op": "not_in", "value": ["free", 0]},
+        {"field": "title", "op": "contains", "value": "市场"},
+    ]}}  # fmt: skip
+    segment = Segment.objects.create(name="Everything", rule=rule)
+    marketer = user_with_role(Role.MARKETER, username="lin.xw")
+    page = browser_page
+    page.goto(f"{live_server.url}/login/?next=/segments/{segment.pk}/")
+    page.fill("input[name=username]", marketer.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].btn-primary")
+
+    expect(page.locator("#segment-count")).to_be_visible()
+    page.screenshot(path=str(artifacts / "segment-builder-every-condition.png"), full_page=True)
+
+    import json
+
+    assert json.loads(page.input_value("#id_rule")) == rule
+    expect(page.locator("#segment-preview .segment-error-list")).to_have_count(0)
