@@ -3,6 +3,7 @@ saves it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +119,6 @@ def test_a_saved_segment_of_every_kind_of_condition_reopens_unchanged(
 
     expect(page.locator("#segment-count")).to_be_visible()
     page.screenshot(path=str(artifacts / "segment-builder-every-condition.png"), full_page=True)
-
-    import json
 
     assert json.loads(page.input_value("#id_rule")) == rule
     expect(page.locator("#segment-preview .segment-error-list")).to_have_count(0)
