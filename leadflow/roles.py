@@ -14,6 +14,10 @@ class Role(models.TextChoices):
     SALES = "sales", _("Sales rep")
     SALES_MANAGER = "sales_manager", _("Sales manager")
     ADMIN = "admin", _("Administrator")
+    # A CRM or script holding an API token: reads and writes every lead and touchpoint, follows the sales
+    # side of the lifecycle as the CRM reports it, administers nothing (no marketing objects, webhooks,
+    # imports, routing or analytics).
+    INTEGRATION = "integration", _("Integration")
 
 
 class Action(models.TextChoices):
@@ -35,11 +39,12 @@ class Action(models.TextChoices):
 _ALL = frozenset(Role)
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_LEADS: _ALL,
-    Action.VIEW_ALL_LEADS: frozenset({Role.MARKETER, Role.SALES_MANAGER, Role.ADMIN}),
+    Action.VIEW_ALL_LEADS: frozenset({Role.MARKETER, Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION}),
     Action.EDIT_LEADS: _ALL,
-    Action.CHANGE_STAGE: frozenset({Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.MARKETER, Role.ADMIN}),
+    Action.CHANGE_STAGE: frozenset({Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.MARKETER, Role.ADMIN,
+                                    Role.INTEGRATION}),
     Action.REOPEN_LEADS: frozenset({Role.MARKETER, Role.ADMIN}),
-    Action.MERGE_LEADS: frozenset({Role.MARKETER, Role.SDR, Role.SALES_MANAGER, Role.ADMIN}),
+    Action.MERGE_LEADS: frozenset({Role.MARKETER, Role.SDR, Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION}),
     Action.MANAGE_MARKETING: frozenset({Role.MARKETER, Role.ADMIN}),
     # Loading a spreadsheet into the shared pool: marketing owns the pool (trade shows, old lists), a sales
     # manager brings a team's spreadsheets; SDRs and reps add leads one at a time.

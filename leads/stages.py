@@ -16,10 +16,11 @@ FUNNEL: tuple[Stage, ...] = (Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.
 OPEN_STAGES: frozenset[Stage] = frozenset(FUNNEL[:-1])
 SALES_SIDE: frozenset[Stage] = frozenset({Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.LOST})
 
-_SALES = frozenset({Role.SALES, Role.SALES_MANAGER, Role.ADMIN})
-_SDR = frozenset({Role.SDR, Role.SALES_MANAGER, Role.ADMIN})
+# An integration (a CRM) reports what happened in the CRM: it may make the SDR and sales moves.
+_SALES = frozenset({Role.SALES, Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION})
+_SDR = frozenset({Role.SDR, Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION})
 _MARKETING = frozenset({Role.MARKETER, Role.ADMIN})
-_DISQUALIFIERS = frozenset({Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.ADMIN})
+_DISQUALIFIERS = frozenset({Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION})
 
 
 class Gate(models.TextChoices):
@@ -58,7 +59,8 @@ TRANSITIONS: dict[tuple[Stage, Stage], Move] = {
 }
 
 # Who may force a forward jump (self-sourced deals, imports of existing customers).
-SKIP_ROLES: frozenset[Role] = frozenset({Role.SALES, Role.SALES_MANAGER, Role.MARKETER, Role.ADMIN})
+SKIP_ROLES: frozenset[Role] = frozenset({Role.SALES, Role.SALES_MANAGER, Role.MARKETER, Role.ADMIN,
+                                         Role.INTEGRATION})  # fmt: skip
 
 
 def can_transition(current: Stage | str, target: Stage | str) -> bool:

@@ -25,7 +25,7 @@ from leads.signals import lead_stage_changed
 from leads.stages import SKIP_ROLES, TRANSITIONS, Gate, Move, allowed_targets, needs_for_path, skip_path
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
+_MANAGERS = frozenset({Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION})  # not bound to the sales owner
 
 
 def lead_transition(

@@ -1,9 +1,8 @@
 """Who may do what through REST API v1: every role against every endpoint, plus lead visibility.
 
-Integrations (CRMs, scripts, trackers) hold no role of their own: per spec an integration token reads and
-writes leads and touchpoints but administers nothing, so an integration is a user with the `sdr` role (or
-`marketer`, when it also manages channels, campaigns and costs) with an API token. Web forms and trackers in
-browsers use a site write key instead (POST /api/v1/collect/, tests/leads/test_collect.py).
+Integrations (CRMs, scripts) are users with the `integration` role and an API token: per spec they read and
+write every lead and touchpoint but administer nothing. Web forms and trackers in browsers use a site write
+key instead (POST /api/v1/collect/, tests/leads/test_collect.py).
 """
 
 from __future__ import annotations
@@ -22,8 +21,8 @@ from leads.services.upsert import lead_upsert
 from tests.factories import AccountFactory, ChannelFactory, make_journey, token_client, user_with_role
 
 pytestmark = pytest.mark.django_db
-M, SDR, S, SM, A = Role.MARKETER, Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.ADMIN
-ROLES = (M, SDR, S, SM, A)
+M, SDR, S, SM, A, INT = Role.MARKETER, Role.SDR, Role.SALES, Role.SALES_MANAGER, Role.ADMIN, Role.INTEGRATION
+ROLES = (M, SDR, S, SM, A, INT)
 
 
 @pytest.fixture(autouse=True)
@@ -57,48 +56,48 @@ def _lead_body(n: int) -> dict[str, Any]:
 CASES: dict[str, tuple[Call, dict[Role, int]]] = {
     "leads list": (lambda c, w: c.get("/api/v1/leads/"), dict.fromkeys(ROLES, 200)),
     "lead detail (pre-MQL, unowned)": (lambda c, w: c.get(f"/api/v1/leads/{w.lead}/"),
-                                       {M: 200, SDR: 200, S: 404, SM: 200, A: 200}),
+                                       {M: 200, SDR: 200, S: 404, SM: 200, A: 200, INT: 200}),
     "lead create": (lambda c, w: c.post("/api/v1/leads/", _lead_body(1), format="json"),
                     dict.fromkeys(ROLES, 201)),
     "lead patch": (lambda c, w: c.patch(f"/api/v1/leads/{w.lead}/", {"title": "CTO"}, format="json"),
-                   {M: 200, SDR: 200, S: 404, SM: 200, A: 200}),
+                   {M: 200, SDR: 200, S: 404, SM: 200, A: 200, INT: 200}),
     "lead delete (erase)": (lambda c, w: c.delete(f"/api/v1/leads/{w.lead}/"),
-                            {M: 204, SDR: 403, S: 403, SM: 403, A: 204}),
+                            {M: 204, SDR: 403, S: 403, SM: 403, A: 204, INT: 403}),
     "lead timeline": (lambda c, w: c.get(f"/api/v1/leads/{w.lead}/timeline/"),
-                      {M: 200, SDR: 200, S: 404, SM: 200, A: 200}),
+                      {M: 200, SDR: 200, S: 404, SM: 200, A: 200, INT: 200}),
     "lead transition lead->mql": (
         lambda c, w: c.post(f"/api/v1/leads/{w.lead}/transition/",
                             {"to": "mql", "bant": {"budget": True, "need": True}}, format="json"),
-        {M: 403, SDR: 200, S: 404, SM: 200, A: 200}),
+        {M: 403, SDR: 200, S: 404, SM: 200, A: 200, INT: 200}),
     "lead merge": (lambda c, w: c.post("/api/v1/leads/merge/", {"survivor": w.lead, "other": w.other},
                                        format="json"),
-                   {M: 200, SDR: 200, S: 403, SM: 200, A: 200}),
+                   {M: 200, SDR: 200, S: 403, SM: 200, A: 200, INT: 200}),
     "channels read": (lambda c, w: c.get("/api/v1/channels/"), dict.fromkeys(ROLES, 200)),
     "channel create": (lambda c, w: c.post("/api/v1/channels/", {"slug": "x", "name": "X", "category": "seo"},
                                            format="json"),
-                       {M: 201, SDR: 403, S: 403, SM: 403, A: 201}),
+                       {M: 201, SDR: 403, S: 403, SM: 403, A: 201, INT: 403}),
     "campaign create": (lambda c, w: c.post("/api/v1/campaigns/", {"slug": "x", "name": "X", "channel": "ch"},
                                             format="json"),
-                        {M: 201, SDR: 403, S: 403, SM: 403, A: 201}),
+                        {M: 201, SDR: 403, S: 403, SM: 403, A: 201, INT: 403}),
     "cost upsert": (lambda c, w: c.post("/api/v1/costs/", {"channel": "ch", "month": "2026-01-01",
                                                            "category": "media", "amount": "1"}, format="json"),
-                    {M: 201, SDR: 403, S: 403, SM: 403, A: 201}),
+                    {M: 201, SDR: 403, S: 403, SM: 403, A: 201, INT: 403}),
     "costs read": (lambda c, w: c.get("/api/v1/costs/"), dict.fromkeys(ROLES, 200)),
     "account create": (lambda c, w: c.post("/api/v1/accounts/", {"name": "G", "domain": "gamma.cn"},
                                            format="json"),
-                       {M: 201, SDR: 403, S: 403, SM: 201, A: 201}),
+                       {M: 201, SDR: 403, S: 403, SM: 201, A: 201, INT: 403}),
     "account patch": (lambda c, w: c.patch(f"/api/v1/accounts/{w.account}/", {"tier": "A"}, format="json"),
-                      {M: 200, SDR: 403, S: 403, SM: 200, A: 200}),
+                      {M: 200, SDR: 403, S: 403, SM: 200, A: 200, INT: 403}),
     "accounts read": (lambda c, w: c.get("/api/v1/accounts/"), dict.fromkeys(ROLES, 200)),
     "revenue event create": (
         lambda c, w: c.post("/api/v1/revenue-events/", {"account": w.account, "kind": "renewal",
                                                         "date": "2026-01-01", "amount": "1"}, format="json"),
-        {M: 403, SDR: 403, S: 403, SM: 201, A: 201}),
+        {M: 403, SDR: 403, S: 403, SM: 201, A: 201, INT: 403}),
     "revenue events read": (lambda c, w: c.get("/api/v1/revenue-events/"), dict.fromkeys(ROLES, 200)),
-    "webhooks list": (lambda c, w: c.get("/api/v1/webhooks/"), {M: 200, SDR: 403, S: 403, SM: 403, A: 200}),
+    "webhooks list": (lambda c, w: c.get("/api/v1/webhooks/"), {M: 200, SDR: 403, S: 403, SM: 403, A: 200, INT: 403}),
     "webhook create": (lambda c, w: c.post("/api/v1/webhooks/", {"url": "https://crm.example/hook",
                                                                  "events": ["lead.created"]}, format="json"),
-                       {M: 201, SDR: 403, S: 403, SM: 403, A: 201}),
+                       {M: 201, SDR: 403, S: 403, SM: 403, A: 201, INT: 403}),
     "changes feed": (lambda c, w: c.get("/api/v1/changes/"), dict.fromkeys(ROLES, 200)),
 }  # fmt: skip
 
@@ -150,8 +149,24 @@ def test_a_sales_rep_sees_only_their_own_leads() -> None:
     assert _ids(client) == {own.pk}
 
 
-@pytest.mark.parametrize("role", [M, SM, A], ids=str)
-def test_marketers_managers_and_admins_see_every_live_lead(role: Role) -> None:
+@pytest.mark.parametrize("role", [M, SM, A, INT], ids=str)
+def test_marketers_managers_admins_and_integrations_see_every_live_lead(role: Role) -> None:
     leads = {make_journey([Stage.LEAD]).pk, make_journey([Stage.LEAD, Stage.MQL, Stage.SAL]).pk}
 
     assert _ids(_client(role)) == leads
+
+
+def test_an_integration_reports_a_won_deal_on_a_lead_owned_by_a_rep() -> None:
+    # given: an opportunity owned by a sales rep, and a CRM integration token
+    rep = user_with_role(S)
+    lead = make_journey([Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY], owner_sales=rep)
+
+    # when: the CRM reports the deal won
+    response = _client(INT).post(f"/api/v1/leads/{lead.pk}/transition/", {"to": "customer", "amount": "120000"},
+                                 format="json")  # fmt: skip
+
+    # then: the lead is a customer; the integration still administers nothing
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["stage"] == "customer"
+    assert _client(INT).post("/api/v1/channels/", {"slug": "y", "name": "Y", "category": "seo"},
+                             format="json").status_code == 403  # fmt: skip
