@@ -34,11 +34,11 @@ def rows_update(*, model: type[models.Model], objects: Sequence[models.Model], f
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    concrete = [pk, *(meta.get_field(name) for name in fields)]
-    columns = [field.column for field in concrete]  # type: ignore[union-attr]
+    concrete: list[models.Field] = [pk, *(meta.get_field(name) for name in fields)]  # type: ignore[list-item]
+    columns = [str(field.column) for field in concrete]
     names = ", ".join(f'"{column}"' for column in columns)
     stage = f"bulk_update_{meta.db_table}"
-    values = attrgetter(*(field.attname for field in concrete))  # type: ignore[union-attr]
+    values = attrgetter(*(field.attname for field in concrete))
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
                        f'SELECT {names} FROM "{meta.db_table}" WITH NO DATA')  # fmt: skip
