@@ -213,7 +213,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LeadFlow API",
-    "DESCRIPTION": "REST API v1 for CRM sync, forms and trackers.",
+    # The integrator's guide shown at the top of /api/docs/ (authentication, errors, retries, the sync recipe,
+    # webhook signatures), in English and Chinese.
+    "DESCRIPTION": (BASE_DIR / "leadflow" / "api_guide.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -177,6 +177,15 @@ def test_the_openapi_schema_and_docs_are_served() -> None:
     assert docs.status_code == 200
 
 
+def test_the_docs_carry_the_integrators_guide() -> None:
+    schema = APIClient().get("/api/schema/?format=json").json()
+
+    guide = schema["info"]["description"]
+    for topic in ("Idempotency-Key", "/api/v1/changes/?since=", "X-LeadFlow-Signature", "hmac.compare_digest",
+                  "与 CRM 同步"):
+        assert topic in guide
+
+
 def test_the_list_is_cursor_paginated_and_filtered_by_the_shared_filterset() -> None:
     client, _ = _client(Role.MARKETER)
     mqls = [make_journey(["lead", "mql"]) for _ in range(3)]
