@@ -160,6 +160,8 @@ class Lead(TimeStampedModel):
     engagement_score = models.PositiveSmallIntegerField(_("engagement score"), default=0)
     source_score = models.PositiveSmallIntegerField(_("source score"), default=0)
     grade = models.CharField(_("grade"), max_length=2, blank=True)
+    # The `now` the scores above were computed for (engagement decays): written with them by leads.scoring.
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
     owner_sdr = models.ForeignKey(  # indexed by lead_owner_sdr_stage
         User, verbose_name=_("SDR owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         db_index=False,
@@ -689,3 +691,6 @@ class LeadImportRow(models.Model):
 
 # Saved segments live with their compiler (leads/segments/); imported here so they belong to this app.
 from leads.segments.models import Segment  # noqa: E402, F401
+
+# Scoring rule sets and rescore runs live with the scoring engine (leads/scoring/).
+from leads.scoring.models import ChannelConversion, RescoreRun, ScoringRuleSet  # noqa: E402, F401
