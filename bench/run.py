@@ -1,4 +1,4 @@
-"""`python -m bench [--size smoke|small|full]`: workloads 1 and 2 beside their references, median of runs.
+"""`python -m bench [--size smoke|small|full]`: workloads 1, 2 and 6 beside their references, median of runs.
 
 Writes bench/results/latest.json (or --out) and prints ratio first, absolute figures second.
 """
@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg2
 
+from bench import segments
 from bench import workloads as w
 from bench.setup import ROOT, database_prepare, gunicorn, server_url
 
@@ -50,10 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         api = w.Api(bind, token)
         first = workload_leads(api, database_url, size, runs)
         second = workload_touchpoints(api, database_url, size, runs)
+        preview = segments.workload_segment_preview(api, database_url, runs)
+        preview["met"] = preview["met"] and preview["counts_agree"]
     report = {
         "size": args.size, "dataset": {"leads": size["leads"], "touchpoints": size["touchpoints"]},
         "runs": runs, "prepare_seconds": round(prepared, 1), "total_seconds": round(time.monotonic() - began, 1),
-        "environment": environment(database_url), "workloads": [first, second],
+        "environment": environment(database_url), "workloads": [first, second, preview],
     }  # fmt: skip
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -164,9 +167,13 @@ def _memory() -> str:
 def print_table(report: dict[str, Any]) -> None:
     print(f"LeadFlow benchmarks, size {report['size']} ({report['dataset']['leads']:,} leads, "
           f"{report['dataset']['touchpoints']:,} touchpoints), median of {report['runs']} runs")  # fmt: skip
-    print(f"{'#':<3}{'ratio':>7}{'target':>8}  {'met':<5}{'app rows/s':>12}{'ref rows/s':>12}  workload")
+    print(f"{'#':<3}{'ratio':>7}{'target':>8}  {'met':<5}{'app':>14}{'reference':>14}  workload")
     for item in report["workloads"]:
+        if item.get("lower_is_better"):  # a time: the ratio is app / reference, the target a ceiling
+            app, ref = f"{item['app']['ms_median']:,.0f} ms", f"{item['reference']['ms_median']:,.0f} ms"
+        else:
+            app, ref = f"{item['app']['rows_per_s_median']:,} r/s", f"{item['reference']['rows_per_s_median']:,} r/s"
         print(f"{item['workload']:<3}{item['ratio']:>7.2f}{item['target']:>8.2f}  {'yes' if item['met'] else 'NO':<5}"
-              f"{item['app']['rows_per_s_median']:>12,}{item['reference']['rows_per_s_median']:>12,}  {item['name']}")
+              f"{app:>14}{ref:>14}  {item['name']}")
     pg = report["environment"]["postgres"]["version"].split(" on ")[0]
     print(f"{pg}; {report['environment']['machine']['cpus']} CPUs; total {report['total_seconds']}s")

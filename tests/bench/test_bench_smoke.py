@@ -14,7 +14,7 @@ from bench.setup import server_url
 
 
 @pytest.mark.postgres
-def test_smoke_benchmark_reports_ratios_for_both_workloads_within_a_minute(tmp_path: Path) -> None:
+def test_smoke_benchmark_reports_ratios_for_every_workload_within_a_minute(tmp_path: Path) -> None:
     settings = connection.settings_dict
     base = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/postgres"
     out = tmp_path / "latest.json"
@@ -24,10 +24,11 @@ def test_smoke_benchmark_reports_ratios_for_both_workloads_within_a_minute(tmp_p
 
     assert time.monotonic() - began < 60
     report = json.loads(out.read_text())
-    assert [item["workload"] for item in report["workloads"]] == [1, 2]
+    assert [item["workload"] for item in report["workloads"]] == [1, 2, 6]
     for item in report["workloads"]:
         assert item["ratio"] > 0
         assert len(item["app"]["runs"]) >= 3 and len(item["reference"]["runs"]) >= 3
+    assert report["workloads"][2]["counts_agree"] is True
     assert report["workloads"][1]["duplicate_event_ids_stored"] == 0
     assert report["workloads"][1]["duplicates_reported"] > 0
     assert report["environment"]["postgres"]["version"].startswith("PostgreSQL")
