@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
@@ -37,7 +38,8 @@ def rows_update(*, model: type[models.Model], objects: Sequence[models.Model], f
     concrete: list[models.Field] = [pk, *(meta.get_field(name) for name in fields)]  # type: ignore[list-item]
     columns = [str(field.column) for field in concrete]
     names = ", ".join(f'"{column}"' for column in columns)
-    stage = f"bulk_update_{meta.db_table}"
+    # One staging table per column list and session (it outlives the transaction, emptied on commit).
+    stage = f"bulk_update_{meta.db_table}_{zlib.crc32(names.encode()):08x}"
     values = attrgetter(*(field.attname for field in concrete))
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
