@@ -1,8 +1,8 @@
 """Bulk lead upsert: the batch form of leads.services.upsert.lead_upsert, set-based.
 
 The batch's identities are locked (PostgreSQL advisory locks), then one identity query resolves the whole
-batch; new leads are written with COPY (reserved ids), existing leads with one UPDATE ... FROM (VALUES ...) per
-chunk; identities, history, the change feed and the webhook outbox follow as plain rows (see .history).
+batch; new leads are written with COPY (reserved ids), existing leads with one UPDATE ... FROM a COPied staging
+table; identities, history, the change feed and the webhook outbox follow as plain rows (see .history).
 Rows that resolve to two different existing leads take the single-lead path, which merges them.
 """
 

@@ -1,4 +1,4 @@
-"""Set-based writes that the ORM has no word for: UPDATE ... FROM (VALUES ...) and COPY.
+"""Set-based writes that the ORM has no word for: COPY, and UPDATE ... FROM a COPied staging table.
 
 PostgreSQL gets one statement per batch; SQLite (the embedded default) falls back to `bulk_update`.
 """
