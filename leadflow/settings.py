@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.changes_positions_assign_task",
         "schedule": crontab(minute="*"),
     },
+    # 02:30 in Shanghai: recount channel conversions (source score) and rescore every lead (engagement decays).
+    "scores-nightly": {
+        "task": "leads.tasks.scores_nightly_task",
+        "schedule": crontab(hour=18, minute=30),
+    },
 }
 
 REST_FRAMEWORK = {

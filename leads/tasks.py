@@ -38,3 +38,18 @@ def idempotency_records_purge_task() -> None:
 def lead_import_run_task(import_id: int) -> None:
     """Not retried by Celery: a run that stops records why, and the user resumes it from the last chunk."""
     lead_import_run(import_id=import_id, now=timezone.now())
+
+
+@shared_task(name="leads.tasks.rescore_run_task", ignore_result=True, acks_late=True)
+def rescore_run_task(run_id: int) -> None:
+    """Not retried by Celery: a stopped run keeps its last chunk and is resumed from the rule-set page."""
+    from leads.scoring.services import rescore_run_execute
+
+    rescore_run_execute(run_id=run_id)
+
+
+@shared_task(name="leads.tasks.scores_nightly_task", ignore_result=True)
+def scores_nightly_task() -> None:
+    from leads.scoring.services import scores_nightly
+
+    scores_nightly(now=timezone.now())
