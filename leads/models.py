@@ -689,8 +689,20 @@ class LeadImportRow(models.Model):
         return f"{self.lead_import_id}:{self.row_number} {self.status}"
 
 
-# Saved segments live with their compiler (leads/segments/); imported here so they belong to this app.
-from leads.segments.models import Segment  # noqa: E402, F401
+# Routing (teams, assignment rules, allocations, SLA breaches, notifications) lives in leads/routing/.
+from leads.routing.models import (  # noqa: E402, F401
+    AssignmentRule,
+    MonthlyAllocation,
+    Notification,
+    RoutingLog,
+    RuleTally,
+    SlaBreach,
+    Team,
+    UserPreference,
+)
 
 # Scoring rule sets and rescore runs live with the scoring engine (leads/scoring/).
 from leads.scoring.models import ChannelConversion, RescoreRun, ScoringRuleSet  # noqa: E402, F401
+
+# Saved segments live with their compiler (leads/segments/); imported here so they belong to this app.
+from leads.segments.models import Segment  # noqa: E402, F401
