@@ -9,6 +9,7 @@ router.register("leads", LeadViewSet, basename="lead")
 urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]
 
 from leads.api.bulk import IdentifyView, LeadBulkView, TouchpointBulkView, TouchpointView  # noqa: E402
+from leads.api.scoring import LeadScoreView  # noqa: E402
 
 # Ahead of the router: "leads/bulk/" would otherwise be taken for the detail route of a lead called "bulk".
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("touchpoints/", TouchpointView.as_view(), name="api-touchpoints"),
     path("touchpoints/bulk/", TouchpointBulkView.as_view(), name="api-touchpoints-bulk"),
     path("identify/", IdentifyView.as_view(), name="api-identify"),
+    path("leads/<str:pk>/score/", LeadScoreView.as_view(), name="api-lead-score"),
     *urlpatterns,
 ]
 
