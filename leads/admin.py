@@ -122,3 +122,6 @@ class LeadImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: LeadImport | None = None) -> bool:
         return False
+
+# Scoring rule sets and rescore runs (leads/scoring/admin.py).
+from leads.scoring import admin as scoring_admin  # noqa: E402, F401

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from leads.scoring import views as scoring
 from leads.views import imports
 from leads.views import leads as views
 
@@ -17,4 +18,10 @@ urlpatterns = [
     path("import/<int:pk>/resume/", imports.import_resume, name="import-resume"),
     path("import/<int:pk>/cancel/", imports.import_cancel, name="import-cancel"),
     path("import/<int:pk>/errors.csv", imports.import_error_report, name="import-errors"),
+    path("scoring/", scoring.ruleset_list, name="scoring-rulesets"),
+    path("scoring/<int:pk>/", scoring.ruleset_detail, name="scoring-ruleset"),
+    path("scoring/<int:pk>/copy/", scoring.ruleset_copy, name="scoring-ruleset-copy"),
+    path("scoring/<int:pk>/activate/", scoring.ruleset_activate_view, name="scoring-ruleset-activate"),
+    path("scoring/runs/<int:pk>/", scoring.rescore_run_detail, name="scoring-run"),
+    path("scoring/runs/<int:pk>/resume/", scoring.rescore_run_resume_view, name="scoring-run-resume"),
 ]
