@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth.models import User as AuthUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,7 +23,9 @@ class Team(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     role = models.CharField(_("role"), max_length=10, choices=TeamRole.choices)
-    members = models.ManyToManyField(User, verbose_name=_("members"), blank=True, related_name="routing_teams")
+    members: models.ManyToManyField[AuthUser, Any] = models.ManyToManyField(
+        User, verbose_name=_("members"), blank=True, related_name="routing_teams"
+    )
 
     class Meta:
         verbose_name = _("team")

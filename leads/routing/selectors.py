@@ -1,0 +1,122 @@
+"""Reads for routing: months, SLA breaches and the penalty, eligible members, weights, load, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from leadflow.roles import Role
+from leads.choices import LeadEventKind, OwnerSide, Stage
+from leads.models import Lead, LeadEvent
+from leads.routing.choices import AssignmentMethod, TeamRole
+from leads.routing.models import (
+    RULE_LABEL_PREFIX,
+    AssignmentRule,
+    MonthlyAllocation,
+    Notification,
+    SlaBreach,
+    Team,
+    UserPreference,
+)
+
+CLOSED_STAGES = frozenset({Stage.CUSTOMER, Stage.DISQUALIFIED, Stage.LOST})
+BREACHES_FOR_PENALTY = 2
+_TEAM_ROLE = {TeamRole.SDR: Role.SDR, TeamRole.SALES: Role.SALES}
+
+
+def month_start(now: dt.datetime) -> dt.date:
+    """The first day of the calendar month `now` falls in, in the business time zone."""
+    return timezone.localdate(now).replace(day=1)
+
+
+def month_shift(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
+    return start, dt.datetime.combine(month_shift(month, 1), dt.time.min, tzinfo=zone)
+
+
+def breaches_by_user(*, month: dt.date) -> dict[int, int]:
+    """SLA breaches per user in the calendar month starting at `month` (business time zone)."""
+    start, end = _month_bounds(month)
+    rows = (SlaBreach.objects.filter(breached_at__gte=start, breached_at__lt=end)
+            .values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))  # fmt: skip
+    return dict(rows)
+
+
+def breach_factor() -> float:
+    return float(settings.LEADFLOW.get("ROUTING_BREACH_FACTOR", 0.5))
+
+
+def penalised_user_ids(*, month: dt.date) -> set[int]:
+    """People whose share is reduced in `month`: 2 or more SLA breaches in the month before."""
+    counts = breaches_by_user(month=month_shift(month, -1))
+    return {user_id for user_id, n in counts.items() if n >= BREACHES_FOR_PENALTY}
+
+
+def team_eligible_members(*, team: Team) -> list[User]:
+    """Active members holding the team's role (superusers hold every role). Never anyone else."""
+    role = _TEAM_ROLE[TeamRole(team.role)]
+    members = team.members.filter(is_active=True).filter(Q(groups__name=role.value) | Q(is_superuser=True))
+    return list(members.distinct().order_by("username"))
+
+
+def member_weights(*, rule: AssignmentRule, users: list[User], month: dt.date) -> dict[int, float]:
+    """Each person's share for the rule in `month`: 1 each for round robin; the monthly allocation for weighted
+    (no allocation set for the team that month: 1 each; set for others but not this person: 0). The breach
+    penalty multiplies either."""
+    weights: dict[int, float] = {user.pk: 1.0 for user in users}
+    if rule.method == AssignmentMethod.WEIGHTED:
+        allocations = dict(MonthlyAllocation.objects.filter(team_id=rule.team_id, month=month)
+                           .values_list("user_id", "weight"))  # fmt: skip
+        if allocations:
+            weights = {user.pk: float(allocations.get(user.pk, 0)) for user in users}
+    factor = breach_factor()
+    for user_id in penalised_user_ids(month=month) & set(weights):
+        weights[user_id] *= factor
+    return weights
+
+
+def open_load(*, user_ids: list[int], side: str) -> dict[int, int]:
+    """Open (not closed, merged or erased) leads each person owns on `side`."""
+    field = "owner_sdr_id" if side == OwnerSide.SDR else "owner_sales_id"
+    owned = Lead.objects.filter(**{f"{field}__in": user_ids}, merged_into__isnull=True, erased_at__isnull=True)
+    rows = owned.exclude(stage__in=CLOSED_STAGES).values(field).annotate(n=Count("id")).values_list(field, "n")
+    load = dict.fromkeys(user_ids, 0)
+    load.update(dict(rows))
+    return load
+
+
+def rules_for_side(*, side: str) -> QuerySet[AssignmentRule]:
+    return (AssignmentRule.objects.filter(active=True, side=side).select_related("team", "segment")
+            .order_by("order", "id"))  # fmt: skip
+
+
+def rule_history(*, rule: AssignmentRule) -> QuerySet[LeadEvent]:
+    """Owner changes this rule made (its actor label starts with "rule:<id> "), newest first."""
+    return (LeadEvent.objects.filter(kind=LeadEventKind.OWNER_CHANGED,
+                                     actor_label__startswith=f"{RULE_LABEL_PREFIX}{rule.pk} ")
+            .select_related("lead").order_by("-at", "-id"))  # fmt: skip
+
+
+def user_language(*, user: Any) -> str:
+    """The language to write to this person in: their preference, else the site default."""
+    language = UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+    return language or settings.LANGUAGE_CODE
+
+
+def notifications_for(*, user: Any, limit: int = 20) -> list[Notification]:
+    return list(Notification.objects.filter(user_id=user.pk).select_related("lead")[:limit])
+
+
+def notifications_unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
