@@ -6,3 +6,7 @@ class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Celery autodiscovery finds leads.tasks only; routing's tasks live in a sub-package.
+        from leads.routing import tasks  # noqa: F401
