@@ -27,7 +27,7 @@ class ContributionSerializer(serializers.Serializer):
         choices=["rule", "touchpoint", "negative", "prior", "observed", "rest", "rounding", "clamp"]
     )
     points = serializers.FloatField(help_text="Points this line adds (negative: subtracts), after decay.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field called label, not Field.label
     at = serializers.DateTimeField(allow_null=True, help_text="When the touchpoint happened.")
     touchpoint_id = serializers.IntegerField(allow_null=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Max
@@ -102,7 +103,7 @@ def _ids_scope(column: str, ids: list[int]) -> Sql:
 # --- bulk rescore runs --------------------------------------------------------------------------------------
 
 
-def rescore_run_create(*, ruleset: ScoringRuleSet, reason: str, now: dt.datetime, actor: object = None) -> RescoreRun:
+def rescore_run_create(*, ruleset: ScoringRuleSet, reason: str, now: dt.datetime, actor: Any = None) -> RescoreRun:
     """A queued run of every lead with `ruleset` as of `now`; the task is sent once the transaction commits.
     Earlier runs still queued or running are superseded (they stop at their next chunk)."""
     from leads.models import Lead
@@ -207,7 +208,7 @@ def scores_nightly(*, now: dt.datetime) -> RescoreRun | None:
 # --- versions -------------------------------------------------------------------------------------------------
 
 
-def ruleset_draft_create(*, source: ScoringRuleSet, actor: object = None, notes: str = "") -> ScoringRuleSet:
+def ruleset_draft_create(*, source: ScoringRuleSet, actor: Any = None, notes: str = "") -> ScoringRuleSet:
     """A new draft version copying `source`'s rules, to be edited (admin), back-tested and activated."""
     with transaction.atomic():
         version = (ScoringRuleSet.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
@@ -217,7 +218,7 @@ def ruleset_draft_create(*, source: ScoringRuleSet, actor: object = None, notes:
         )  # fmt: skip
 
 
-def ruleset_activate(*, ruleset: ScoringRuleSet, now: dt.datetime, actor: object = None) -> RescoreRun:
+def ruleset_activate(*, ruleset: ScoringRuleSet, now: dt.datetime, actor: Any = None) -> RescoreRun:
     """Make a draft the one live version (the live one retires) and queue the bulk rescore with it.
     A version that is not a draft is refused (409); invalid rules are refused before anything changes."""
     ruleset.config()
