@@ -167,22 +167,23 @@ def _rule_pick(rule: AssignmentRule, *, now: dt.datetime, lock: bool) -> User | 
         return min(free, key=lambda u: (load[u.pk], waited(u), u.username), default=None)
     weights = member_weights(rule=rule, users=members, month=month)
     sharing = [user for user in members if weights[user.pk] > 0]
-    baseline = _baseline(tallies, weights)
+    _tallies_complete(rule, tallies, sharing, weights, month=month, save=lock)
     # Sainte-Laguë divisor (assigned + 1/2) / weight keeps each person within about one lead of their quota.
-    return min(sharing, key=lambda u: ((_assigned(tallies, u.pk, weights, baseline) + 0.5) / weights[u.pk],
-                                       waited(u), u.username), default=None)  # fmt: skip
+    return min(sharing, key=lambda u: ((tallies[u.pk].assigned + 0.5) / weights[u.pk], waited(u), u.username),
+               default=None)  # fmt: skip
 
 
-def _baseline(tallies: dict[int, RuleTally], weights: dict[int, float]) -> float:
-    """Leads per unit of share of the least served person already counted this month: a newcomer starts
-    there, so joining mid-month does not earn a burst of catch-up leads."""
+def _tallies_complete(rule: AssignmentRule, tallies: dict[int, RuleTally], users: list[User],
+                      weights: dict[int, float], *, month: dt.date, save: bool) -> None:  # fmt: skip
+    """Give everyone sharing a tally. Someone missing once the month's rotation has started joined late: they
+    start level with the least served (per unit of share), so joining earns no burst of catch-up leads."""
     ratios = [t.assigned / weights[uid] for uid, t in tallies.items() if weights.get(uid, 0) > 0]
-    return min(ratios, default=0.0)
-
-
-def _assigned(tallies: dict[int, RuleTally], user_id: int, weights: dict[int, float], baseline: float) -> float:
-    tally = tallies.get(user_id)
-    return float(tally.assigned) if tally is not None else int(baseline * weights[user_id])
+    baseline = min(ratios, default=0.0)
+    fresh = [RuleTally(rule=rule, user=user, month=month, assigned=int(baseline * weights[user.pk]))
+             for user in users if user.pk not in tallies]  # fmt: skip
+    if save and fresh:
+        RuleTally.objects.bulk_create(fresh, ignore_conflicts=True)
+    tallies.update({tally.user_id: tally for tally in fresh})
 
 
 def lead_route_apply(*, lead: Lead, now: dt.datetime, side: str | None = None) -> RoutingDecision:
@@ -218,16 +219,10 @@ def _apply(lead: Lead, decision: RoutingDecision, *, now: dt.datetime) -> None:
 
 def _tally_bump(rule: AssignmentRule, user: User, *, now: dt.datetime) -> None:
     month = month_start(now)
-    tally = RuleTally.objects.filter(rule=rule, month=month, user=user).first()
-    if tally is None:  # a newcomer starts at the baseline _rule_pick gave them
-        members = team_eligible_members(team=rule.team)
-        tallies = {t.user_id: t for t in RuleTally.objects.filter(rule=rule, month=month, user__in=members)}
-        weights = member_weights(rule=rule, users=members, month=month)
-        weighted = rule.method != AssignmentMethod.LEAST_LOADED
-        start = int(_baseline(tallies, weights) * weights.get(user.pk, 0)) if weighted else 0
-        RuleTally.objects.create(rule=rule, user=user, month=month, assigned=start + 1, last_assigned_at=now)
-        return
-    RuleTally.objects.filter(pk=tally.pk).update(assigned=F("assigned") + 1, last_assigned_at=now)
+    bumped = RuleTally.objects.filter(rule=rule, user=user, month=month) \
+        .update(assigned=F("assigned") + 1, last_assigned_at=now)
+    if not bumped:  # least loaded keeps no rotation tallies until its first pick
+        RuleTally.objects.create(rule=rule, user=user, month=month, assigned=1, last_assigned_at=now)
 
 
 def leads_route_new(*, lead_ids: Iterable[int], now: dt.datetime, side: str | None = None) -> list[RoutingDecision]:
