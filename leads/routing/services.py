@@ -234,3 +234,16 @@ def leads_route_new(*, lead_ids: Iterable[int], now: dt.datetime, side: str | No
     if owner_field is not None:
         leads = leads.filter(**{f"{owner_field}__isnull": True})
     return [lead_route_apply(lead=lead, now=now, side=side) for lead in leads.order_by("id")]
+
+
+@transaction.atomic
+def rule_move(*, rule: AssignmentRule, up: bool) -> None:
+    """Swap the rule with its neighbour on the same side (renumbered 10, 20, ... so orders stay distinct)."""
+    rules = list(AssignmentRule.objects.select_for_update().filter(side=rule.side).order_by("order", "id"))
+    index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(rules):
+        rules[index], rules[other] = rules[other], rules[index]
+    for position, item in enumerate(rules, start=1):
+        if item.order != position * 10:
+            AssignmentRule.objects.filter(pk=item.pk).update(order=position * 10)
