@@ -30,7 +30,7 @@ def _route_in_threads(batches: list[list[int]]) -> None:
         try:
             barrier.wait(timeout=10)
             leads_route_new(lead_ids=ids, now=NOW)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
+        except BaseException as error:  # reported by the test below
             errors.append(error)
         finally:
             connection.close()

@@ -12,8 +12,8 @@ from leads.choices import ChannelRoute
 from leads.routing.choices import NotificationKind, TeamRole
 from leads.routing.models import AssignmentRule, Notification, Team, UserPreference
 from leads.routing.notifications import notifications_mark_read
-from leads.routing.services import leads_route_new
 from leads.routing.selectors import notifications_unread_count
+from leads.routing.services import leads_route_new
 from tests.factories import ChannelFactory, LeadFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_new_owner_gets_a_notification_and_an_email_in_the_site_language(
     # then one unread notification and one email, both in Chinese, naming the lead and the rule
     note = Notification.objects.get(user=sdr)
     assert note.kind == NotificationKind.LEAD_ASSIGNED and note.lead_id == lead.pk
-    assert "分配给你" in note.message and "华东 SDR" in note.message
+    assert "分配给您" in note.message and "华东 SDR" in note.message
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [sdr.email]
     assert "新线索" in mailoutbox[0].subject and f"/leads/{lead.pk}/" in mailoutbox[0].body
     assert notifications_unread_count(user=sdr) == 1
