@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -41,3 +42,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if REQUIRE_BACKENDS:
             pytest.fail(f"{marker} backend required in CI but missing: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in the test's process, as in the embedded default, even when CI sets CELERY_BROKER_URL:
+    nothing consumes a unit test's queue. Integration tests keep the broker: their real worker runs them."""
+    if request.node.get_closest_marker("integration") is not None:
+        yield
+        return
+    from leadflow.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager

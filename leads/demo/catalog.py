@@ -101,6 +101,7 @@ USERS: tuple[tuple[str, Role, str, str], ...] = (
     ("sales4", Role.SALES, "刘", "佳怡"),
     ("sales_manager", Role.SALES_MANAGER, "周", "志强"),
     ("admin", Role.ADMIN, "吴", "磊"),
+    ("crm", Role.INTEGRATION, "CRM", "同步"),  # an API token user, as a CRM connector would be
 )
 SDRS = ("sdr", "sdr2", "sdr3")
 SALES_REPS = ("sales", "sales2", "sales3", "sales4")
