@@ -20,7 +20,7 @@ import psycopg2
 
 from bench import rescore, segments
 from bench import workloads as w
-from bench.setup import ROOT, database_prepare, gunicorn, server_url
+from bench.setup import ROOT, broker_url, database_prepare, gunicorn, server_url
 
 # dataset (leads, touchpoints), workload 1 (requests per run, rows per request), workload 2 (same), runs
 SIZES: dict[str, dict[str, Any]] = {
@@ -76,7 +76,7 @@ def _default_bench_url() -> str:
 def workload_leads(api: w.Api, database_url: str, size: dict[str, Any], runs: int) -> dict[str, Any]:
     requests, per_request = size["w1"]
     rng = random.Random(1)
-    app, ref = [], []
+    app, ref, settled = [], [], []
     for run in range(runs):
         # Each side updates its own 20 % of existing leads and creates its own new ones: same work, no overlap.
         existing = w.existing_leads(database_url, 2 * requests * per_request // 5, rng)
@@ -84,11 +84,17 @@ def workload_leads(api: w.Api, database_url: str, size: dict[str, Any], runs: in
         mine, theirs = existing[:half], existing[half:]
         app_batches = [w.lead_records(f"app{run}r{r}", per_request, mine[r::requests]) for r in range(requests)]
         ref_batches = [w.lead_records(f"ref{run}r{r}", per_request, theirs[r::requests]) for r in range(requests)]
-        app.append(w.leads_via_api(api, app_batches))
+        began = time.time()
+        timing, ids = w.leads_via_api(api, app_batches)
+        app.append(timing)
+        settled.append(w.scores_settle(database_url, ids, since=began) - timing.seconds)
         ref.append(w.leads_via_copy(database_url, ref_batches))
-    return summary(1, "bulk lead upsert over HTTP (/api/v1/leads/bulk/, 20 % existing)",
-                   "COPY into a staging table + one INSERT ... ON CONFLICT DO UPDATE into leads_lead",
-                   per_request, app, ref)  # fmt: skip
+    result = summary(1, "bulk lead upsert over HTTP (/api/v1/leads/bulk/, 20 % existing)",
+                     "COPY into a staging table + one INSERT ... ON CONFLICT DO UPDATE into leads_lead",
+                     per_request, app, ref)  # fmt: skip
+    # Scores are computed by a task the request queues: how long after the last answer they were all stored.
+    result["scores_ready_after_seconds_median"] = round(statistics.median(settled), 2)
+    return result
 
 
 def workload_touchpoints(api: w.Api, database_url: str, size: dict[str, Any], runs: int) -> dict[str, Any]:
@@ -151,6 +157,7 @@ def environment(database_url: str) -> dict[str, Any]:
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
                     "processor": platform.processor() or platform.machine(), "memory": _memory()},
         "postgres": {"version": version, "settings": settings}, "gunicorn_workers": 2, "commit": commit,
+        "celery_worker": bool(broker_url()),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }  # fmt: skip
 

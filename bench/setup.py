@@ -34,11 +34,17 @@ def database_recreate(database_url: str) -> None:
     admin.close()
 
 
+def broker_url() -> str:
+    """The broker of the bench's worker (BENCH_CELERY_BROKER_URL, else CELERY_BROKER_URL); empty: none, and
+    tasks run in the request at commit, as in the embedded default."""
+    return os.environ.get("BENCH_CELERY_BROKER_URL", os.environ.get("CELERY_BROKER_URL", ""))
+
+
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0",
            "DJANGO_SECRET_KEY": "bench-not-secret-" * 3,
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "0",
-           "LEADFLOW_API_THROTTLE_USER": "1000000/minute", "CELERY_BROKER_URL": "", **extra}  # fmt: skip
+           "LEADFLOW_API_THROTTLE_USER": "1000000/minute", "CELERY_BROKER_URL": broker_url(), **extra}  # fmt: skip
     return env
 
 
@@ -69,13 +75,21 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, *, workers: int = 2) -> Iterator[str]:
-    """A real gunicorn on gunicorn.conf.py against the bench database; yields host:port."""
+    """A real gunicorn on gunicorn.conf.py against the bench database, and with a broker a Celery worker
+    (one process) for what the requests queue, as in production; yields host:port."""
     bind = f"127.0.0.1:{free_port()}"
     env = app_env(database_url, GUNICORN_BIND=bind, GUNICORN_WORKERS=str(workers), GUNICORN_TIMEOUT="300",
                   GUNICORN_LOG_LEVEL="warning")  # fmt: skip
     log = open(ROOT / "bench" / "results" / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "leadflow.wsgi:application"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    worker = None
+    if broker_url():
+        celery = [PYTHON, "-m", "celery", "-A", "leadflow"]
+        subprocess.run([*celery, "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True)
+        worker = subprocess.Popen([*celery, "worker", "--concurrency", "1", "--without-gossip", "--without-mingle",
+                                   "--hostname", f"bench-{bind.rsplit(':', 1)[1]}@%h", "--loglevel", "warning"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -88,6 +102,8 @@ def gunicorn(database_url: str, *, workers: int = 2) -> Iterator[str]:
                 time.sleep(0.2)
         yield bind
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for child in (process, worker):
+            if child is not None:
+                child.terminate()
+                child.wait(timeout=30)
         log.close()

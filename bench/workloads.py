@@ -74,16 +74,37 @@ def lead_records(tag: str, size: int, existing: list[tuple[int, str]]) -> list[d
     return records
 
 
-def leads_via_api(api: Api, batches: list[list[dict[str, Any]]]) -> Timing:
+def leads_via_api(api: Api, batches: list[list[dict[str, Any]]]) -> tuple[Timing, list[int]]:
+    """The timed requests, and the ids of the leads they wrote."""
     bodies = [json.dumps({"records": batch}).encode() for batch in batches]
     began = time.perf_counter()
-    rows = 0
+    rows, ids = 0, []
     for body in bodies:
         result = api.post("/api/v1/leads/bulk/", body)
         if result["failed"]:
             raise RuntimeError(f"bulk leads: {result['failed']} rows failed: {result['results'][:3]}")
         rows += result["created"] + result["updated"]
-    return Timing(rows=rows, seconds=time.perf_counter() - began)
+        ids.extend(row["id"] for row in result["results"])
+    return Timing(rows=rows, seconds=time.perf_counter() - began), ids
+
+
+def scores_settle(database_url: str, ids: list[int], *, since: float, timeout: float = 300) -> float:
+    """Seconds from `since` (a time.time()) until every lead in `ids` was scored after it: the scoring that
+    the bulk requests queued, so the reference never runs beside the worker's leftovers."""
+    cutoff = dt.datetime.fromtimestamp(since, dt.UTC)
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT count(*) FROM leads_lead WHERE id = ANY(%s) "
+                           "AND (scored_at IS NULL OR scored_at < %s)", [ids, cutoff])  # fmt: skip
+            waiting = cursor.fetchone()[0]  # type: ignore[index]
+            conn.commit()
+            if not waiting:
+                break
+            if time.time() - since > timeout:
+                raise RuntimeError(f"{waiting} leads still unscored after {timeout} s")
+            time.sleep(0.05)
+    conn.close()
+    return time.time() - since
 
 
 LEAD_COPY_COLUMNS = ("email", "first_name", "last_name", "title", "company", "industry", "employee_count", "region")

@@ -48,6 +48,13 @@ def rescore_run_task(run_id: int) -> None:
     rescore_run_execute(run_id=run_id)
 
 
+@shared_task(name="leads.tasks.leads_scores_refresh_task", ignore_result=True)
+def leads_scores_refresh_task(lead_ids: list[int]) -> None:
+    from leads.scoring.services import leads_scores_refresh
+
+    leads_scores_refresh(lead_ids=lead_ids, now=timezone.now())
+
+
 @shared_task(name="leads.tasks.scores_nightly_task", ignore_result=True)
 def scores_nightly_task() -> None:
     from leads.scoring.services import scores_nightly

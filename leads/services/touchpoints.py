@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from leads.choices import IdentityKind, TouchpointKind
 from leads.models import Identity, Lead, Touchpoint
+from leads.scoring.services import leads_scores_refresh, leads_scores_refresh_later
 from leads.services.bulk.clean import (
     Errors,
     FieldError,
@@ -113,6 +114,7 @@ def touchpoints_ingest(*, records: Sequence[Any], now: dt.datetime | None = None
             if row.lead_id is not None and (row.lead_id not in latest or latest[row.lead_id] < row_values[5]):
                 latest[row.lead_id] = row_values[5]
         leads_touch(latest)
+        leads_scores_refresh_later(lead_ids=latest.keys())  # engagement follows the new touchpoints
     return BulkResult(rows=[results[index] for index in range(len(records))])
 
 
@@ -286,5 +288,7 @@ def visitor_identify(*, anonymous_id: str, data: dict[str, Any], actor: Any = No
             Lead.objects.filter(pk=lead.pk, source_channel__isnull=True).update(
                 source_channel=channel, updated_at=timezone.now()
             )
+    if attached or lead.source_channel_id is None:  # the visits (and maybe a source) are the lead's now
+        leads_scores_refresh(lead_ids=[lead.pk], now=timezone.now())
     lead.refresh_from_db()
     return IdentifyResult(lead=lead, created=result.created, attached=attached)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.services import account_match
 from leads.models import ChangeKind, Lead
+from leads.scoring.services import leads_scores_refresh
 from leads.services.changes import fields_changed, lead_change_record
 from leads.services.identity import (
     email_normalise,
@@ -43,12 +44,21 @@ def lead_upsert(
     identities_lock(pairs=identities)  # a concurrent upsert or bulk batch with a shared identity waits here
     matches = leads_resolve(identities=identities)
     if not matches:
-        return UpsertResult(lead=lead_create(data=data, actor=actor, actor_label=actor_label, now=now), created=True)
+        lead = lead_create(data=data, actor=actor, actor_label=actor_label, now=now)
+        _scores_refresh(lead, now=now)
+        return UpsertResult(lead=lead, created=True)
     lead = matches[0] if len(matches) == 1 else leads_merge_matches(leads=matches, actor=actor, actor_label=actor_label)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     lead_update(lead=lead, data=data, actor=actor, actor_label=actor_label)
     lead_identities_attach(lead=lead, identities=identities)
+    _scores_refresh(lead, now=now)
     return UpsertResult(lead=lead, created=False)
+
+
+def _scores_refresh(lead: Lead, *, now: dt.datetime) -> None:
+    """Fit and source follow the profile just written; the instance gets the stored scores back."""
+    leads_scores_refresh(lead_ids=[lead.pk], now=now)
+    lead.refresh_from_db(fields=["fit_score", "engagement_score", "source_score", "grade", "scored_at"])
 
 
 def lead_update(*, lead: Lead, data: Mapping[str, Any], actor: Any = None, actor_label: str = "") -> Lead:

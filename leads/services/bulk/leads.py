@@ -20,6 +20,7 @@ from django.utils import timezone
 from leadflow.errors import ApplicationError
 from leads.choices import LeadEventKind, Temperature
 from leads.models import ChangeKind, Lead
+from leads.scoring.services import leads_scores_refresh_later
 from leads.services.bulk.clean import lead_row_clean
 from leads.services.bulk.customer import customer_check_history, leads_link_accounts, owner_assigned_by_check
 from leads.services.bulk.history import History
@@ -106,6 +107,8 @@ def _write(batch: Batch, valid: list[tuple[int, dict[str, Any]]], *, atomic: boo
     _update(batch, existing)
     _create(batch, fresh)
     batch.history.write()
+    # Fit and source follow the profiles just written, by a task sent at commit.
+    leads_scores_refresh_later(lead_ids=(row.id for row in batch.results.values() if row.id is not None))
 
 
 def _groups(valid: list[tuple[int, dict[str, Any]]]) -> list[Group]:
