@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import F, Max
@@ -20,8 +20,11 @@ from django.utils.translation import gettext as _
 from leadflow.errors import Conflict
 from leads.scoring.defaults import DEFAULT_RULESET
 from leads.scoring.models import ChannelConversion, RescoreRun, RescoreStatus, RuleSetStatus, ScoringRuleSet
-from leads.scoring.rules import RuleSetConfig, config_build, source_score
-from leads.scoring.sql import Clock, Sql, channel_counts_sql, scores_update_sql
+from leads.scoring.rules import RuleSetConfig, config_build, grade, source_score
+from leads.scoring.sql import UNKNOWN_SOURCE, Clock, Sql, channel_counts_sql, scores_update_sql
+
+if TYPE_CHECKING:
+    from leads.models import Lead
 
 logger = logging.getLogger(__name__)
 REFRESH_CHUNK = 5000
@@ -92,6 +95,25 @@ def leads_scores_refresh(*, lead_ids: Iterable[int], now: dt.datetime | None = N
         scope, tp_scope = _ids_scope("l.id", chunk), _ids_scope("t.lead_id", chunk)
         written += _update(config, now, scope.add(" AND l.merged_into_id IS NULL"), tp_scope, sources)
     return written
+
+
+def leads_scores_initial(*, leads: Sequence[Lead], now: dt.datetime) -> None:
+    """Scores of new, unsaved leads set in memory (bulk creation), so their rows are written once, scored:
+    fit by the live rules, source by the channel's score, engagement 0 (no touchpoints yet) and the grade.
+    The same rules and rounding as the SQL pass (tests/leads/test_scoring_refresh.py holds them equal)."""
+    from leads.scoring.explain import lead_fit_score  # explain reads the live rules from here
+
+    if not leads:
+        return
+    config = live_config()
+    sources = channel_source_scores(config=config)
+    for lead in leads:
+        lead.fit_score = lead_fit_score(lead, config)
+        channel = lead.source_channel_id
+        lead.source_score = config.no_channel_score if channel is None else sources.get(channel, UNKNOWN_SOURCE)
+        lead.engagement_score = 0
+        lead.grade = grade(fit=lead.fit_score, engagement=0, config=config)
+        lead.scored_at = now
 
 
 def leads_scores_refresh_later(*, lead_ids: Iterable[int]) -> None:

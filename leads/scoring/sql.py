@@ -213,9 +213,12 @@ def grade_sql(config: RuleSetConfig, fit: str, engagement: str) -> str:
     return f"(CASE {letter} ELSE 'D' END || CASE {digit} ELSE '4' END)"
 
 
+UNKNOWN_SOURCE = 50  # the source score of a channel created since the scores were counted
+
+
 def source_sql(scores: Mapping[int, int], no_channel_score: int, column: str = "l.source_channel_id") -> str:
     whens = " ".join(f"WHEN {int(channel)} THEN {int(score)}" for channel, score in sorted(scores.items()))
-    inner = f"CASE {column} {whens} ELSE 50 END" if whens else "50"
+    inner = f"CASE {column} {whens} ELSE {UNKNOWN_SOURCE} END" if whens else str(UNKNOWN_SOURCE)
     return f"(CASE WHEN {column} IS NULL THEN {int(no_channel_score)} ELSE {inner} END)"
 
 

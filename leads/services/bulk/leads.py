@@ -20,7 +20,7 @@ from django.utils import timezone
 from leadflow.errors import ApplicationError
 from leads.choices import LeadEventKind, Temperature
 from leads.models import ChangeKind, Lead
-from leads.scoring.services import leads_scores_refresh_later
+from leads.scoring.services import leads_scores_initial, leads_scores_refresh_later
 from leads.services.bulk.clean import lead_row_clean
 from leads.services.bulk.customer import customer_check_history, leads_link_accounts, owner_assigned_by_check
 from leads.services.bulk.history import History
@@ -107,8 +107,6 @@ def _write(batch: Batch, valid: list[tuple[int, dict[str, Any]]], *, atomic: boo
     _update(batch, existing)
     _create(batch, fresh)
     batch.history.write()
-    # Fit and source follow the profiles just written, by a task sent at commit.
-    leads_scores_refresh_later(lead_ids=(row.id for row in batch.results.values() if row.id is not None))
 
 
 def _groups(valid: list[tuple[int, dict[str, Any]]]) -> list[Group]:
@@ -217,6 +215,7 @@ def _create(batch: Batch, groups: list[Group]) -> None:
         return
     leads = [_new_lead(batch, group) for group in groups]
     leads_link_accounts(leads, [group.data for group in groups])
+    leads_scores_initial(leads=leads, now=batch.now)  # written once, already scored
     if connection.vendor == "postgresql":  # COPY with reserved ids: bulk_create's SQL building costs more
         for lead, new_id in zip(leads, ids_reserve(model=Lead, count=len(leads)), strict=True):
             lead.pk = new_id
@@ -291,6 +290,7 @@ def _update(batch: Batch, existing: dict[int, Group]) -> None:
         history.change(lead.pk, ChangeKind.UPDATED, fields_changed(changed[lead.pk]))
         customer_check_history(history, lead)
     rows_update(model=Lead, objects=written, fields=UPDATABLE)
+    leads_scores_refresh_later(lead_ids=(lead.pk for lead in written))  # fit and source follow the new profiles
     history.identities.extend((lead_id, kind, value) for lead_id, group in existing.items()
                               for kind, value in group.identities if (kind, value) not in batch.known)  # fmt: skip
 
