@@ -99,19 +99,22 @@ def _fit_lines(lead: Lead, rules: tuple[FitRule, ...]) -> tuple[int, list[Contri
     return total, lines + _closing_lines("fit", raw, total)
 
 
-def lead_fit_score(lead: Lead, config: RuleSetConfig) -> int:
+def lead_fit_score(lead: Lead, config: RuleSetConfig, memo: dict[Any, int] | None = None) -> int:
     """The fit score of a lead in memory (saved or not): its customer type's rules, as the SQL pass counts
-    and `_fit_lines` explains them; each field read once (bulk creation scores thousands of leads)."""
+    and `_fit_lines` explains them. With `memo`, leads with the same values of the rules' fields are scored
+    once (a batch of name cards from one trade show repeats industries, regions and titles)."""
     ctype = customer_type(lead.account.tier if lead.account is not None else None)
-    values: dict[str, Any] = {}
-    raw = 0
-    for rule in config.fit_rules[ctype]:
-        name = rule.condition.field
-        if name not in values:
-            values[name] = _fit_value(lead, name)
-        if rule.points and condition_holds(rule.condition, values[name]):
-            raw += rule.points
-    return clamp(round_half_up(float(raw)))
+    rules = config.fit_rules[ctype]
+    values = {name: _fit_value(lead, name) for name in dict.fromkeys(rule.condition.field for rule in rules)}
+    key = (ctype, tuple(values.values()))
+    if memo is not None and key in memo:
+        return memo[key]
+    raw = sum(rule.points for rule in rules
+              if rule.points and condition_holds(rule.condition, values[rule.condition.field]))  # fmt: skip
+    score = clamp(round_half_up(float(raw)))
+    if memo is not None:
+        memo[key] = score
+    return score
 
 
 def _engagement_lines(lead: Lead, config: RuleSetConfig, now: dt.datetime) -> tuple[int, list[Contribution]]:

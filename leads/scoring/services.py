@@ -107,8 +107,9 @@ def leads_scores_initial(*, leads: Sequence[Lead], now: dt.datetime) -> None:
         return
     config = live_config()
     sources = channel_source_scores(config=config)
+    memo: dict[Any, int] = {}
     for lead in leads:
-        lead.fit_score = lead_fit_score(lead, config)
+        lead.fit_score = lead_fit_score(lead, config, memo)
         channel = lead.source_channel_id
         lead.source_score = config.no_channel_score if channel is None else sources.get(channel, UNKNOWN_SOURCE)
         lead.engagement_score = 0
