@@ -265,7 +265,9 @@ class StageChange(models.Model):
     from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
     at = models.DateTimeField(_("at"), db_index=True)
-    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True)
+    # Not indexed: only deleting a user looks rows up by actor; every bulk write would pay for the index.
+    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True,
+                              db_index=False)
     actor_label = models.CharField(_("actor label"), max_length=120, blank=True)
     reason = models.CharField(_("reason"), max_length=40, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -293,7 +295,9 @@ class LeadEvent(models.Model):
                              db_index=False)  # indexed by leadevent_lead_at
     kind = models.CharField(_("kind"), max_length=30, choices=LeadEventKind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
-    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True)
+    # Not indexed: only deleting a user looks rows up by actor; every bulk write would pay for the index.
+    actor = models.ForeignKey(User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True,
+                              db_index=False)
     actor_label = models.CharField(_("actor label"), max_length=120, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
