@@ -259,6 +259,8 @@ LEADFLOW = {
     # Webhook URLs must reach public addresses (no loopback, private, link-local or reserved ones), checked when
     # a subscription is saved and again on every connection. True for receivers on a private network.
     "WEBHOOK_ALLOW_PRIVATE_URLS": env.bool("LEADFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False),
+    # Routing: a rep with 2 or more SLA breaches in a month gets this share of leads the next month.
+    "ROUTING_BREACH_FACTOR": env.float("LEADFLOW_ROUTING_BREACH_FACTOR", default=0.5),
 }
 
 if not DEBUG:

@@ -54,7 +54,7 @@ def breaches_by_user(*, month: dt.date) -> dict[int, int]:
 
 
 def breach_factor() -> float:
-    return float(settings.LEADFLOW.get("ROUTING_BREACH_FACTOR", 0.5))
+    return float(settings.LEADFLOW["ROUTING_BREACH_FACTOR"])
 
 
 def penalised_user_ids(*, month: dt.date) -> set[int]:
