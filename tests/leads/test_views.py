@@ -92,6 +92,20 @@ def test_non_admin_sees_no_admin_link(client: Client):
     assert 'href="/admin/"' not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("role", "scoring", "routing"),
+    [(Role.MARKETER, True, False), (Role.SALES_MANAGER, False, True), (Role.SDR, False, False),
+     (Role.ADMIN, True, True)],
+)  # fmt: skip
+def test_scoring_and_assignment_rules_show_in_navigation_for_who_manages_them(
+    client: Client, role: Role, scoring: bool, routing: bool
+):
+    html = as_user(client, user_with_role(role)).get(LIST_URL).content.decode()
+
+    assert (f'href="{reverse("leads:scoring-rulesets")}"' in html) is scoring
+    assert (f'href="{reverse("routing:rules")}"' in html) is routing
+
+
 # --- list: visibility -------------------------------------------------------------------------------
 
 
