@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.choices import CustomerStatus, Tier
 from accounts.models import Account
@@ -30,6 +31,7 @@ from leads.demo.planner import demo_plan
 from leads.demo.plans import AccountPlan, CampaignPlan, Deal, DemoPlan, Event, LeadPlan, Rng, Touch, Window
 from leads.demo.timeline import demo_window, local_at
 from leads.models import Campaign, Channel, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
+from leads.scoring.services import channel_conversions_count, leads_scores_refresh
 
 BATCH = 2000
 
@@ -64,8 +66,17 @@ def demo_seed(
         plan = demo_plan(seed=seed, today=today, leads=leads)
         users = demo_users_ensure(password=password)
         counts = _plan_write(plan, users)
+        _scores_write(today)
     return DemoReport(created=True, seed=seed, today=today, counts=counts, stages=demo_stage_counts(),
                       logins=demo_logins(password=password))  # fmt: skip
+
+
+def _scores_write(today: dt.date) -> None:
+    """Score the demo leads with the live rules as of the end of `today`, as the nightly pass would, so every
+    score on a lead page is one its explanation adds up to."""
+    now = min(timezone.now(), dt.datetime.combine(today, dt.time(23, 59), tzinfo=DEMO_TZ))
+    channel_conversions_count(now=now)
+    leads_scores_refresh(lead_ids=Lead.objects.filter(attributes__demo=True).values_list("id", flat=True), now=now)
 
 
 def demo_stamps() -> list[tuple[int, dt.date]]:

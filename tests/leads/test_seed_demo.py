@@ -348,3 +348,20 @@ def test_visitors_left_behind_by_leads_deleted_by_hand_are_replaced_not_duplicat
     seed()
 
     assert snapshot()[2] == before
+
+
+def test_demo_scores_are_the_live_rules_scores_and_each_explanation_adds_up() -> None:
+    # given: a seeded demo
+    from leads.scoring.explain import lead_score_explain
+
+    seed()
+
+    # when: a sample of demo leads is explained as of when it was scored
+    sample = list(Lead.objects.filter(attributes__demo=True).exclude(touchpoints=None).order_by("pk")[:25])
+
+    # then: every stored score is the one its explanation computes, and the scores vary
+    for lead in sample:
+        explained = lead_score_explain(lead=lead)
+        assert (explained.fit, explained.engagement, explained.source, explained.grade) == (
+            lead.fit_score, lead.engagement_score, lead.source_score, lead.grade), lead.pk
+    assert len({lead.grade for lead in Lead.objects.filter(attributes__demo=True)}) > 3
