@@ -200,7 +200,3 @@ LOST_REASONS = ((LostReason.PRICE, 28), (LostReason.COMPETITOR, 25), (LostReason
                 (LostReason.OTHER, 2))  # fmt: skip
 NOTES = {"other": "客户内部组织调整，项目暂停", "bad_timing": "明年预算周期再启动", "no_budget": "今年预算已用完",
          "not_fit": "规模太小，不在目标客群", "competitor": "已签约竞品", "price": "报价高于预算 20%"}  # fmt: skip
-ENGAGEMENT_POINTS: dict[str, int] = {K.PAGE_VIEW: 2, K.AD_CLICK: 2, K.EMAIL_OPEN: 2, K.EMAIL_CLICK: 5, K.CALL: 3,
-                     K.FORM_SUBMIT: 10, K.CONTENT_DOWNLOAD: 10, K.WEBINAR_REGISTER: 8, K.WEBINAR_ATTEND: 12,
-                     K.EVENT_CHECKIN: 15, K.DEMO_REQUEST: 25, K.TRIAL_SIGNUP: 25, K.PRODUCT_USAGE: 5,
-                     K.MEETING: 15, K.EMAIL_REPLY: 10}  # fmt: skip

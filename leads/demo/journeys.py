@@ -38,14 +38,14 @@ from leads.demo.catalog import (
 from leads.demo.people import lead_new
 from leads.demo.plans import AccountPlan, CampaignPlan, Deal, Event, LeadPlan, Rng, Step, Window
 from leads.demo.timeline import moment_after, triangular, weighted_choice
-from leads.demo.touchpoints import lead_scores, touches_plan
+from leads.demo.touchpoints import touches_plan
 from leads.stages import TRANSITIONS, skip_path
 
 
 def leads_plan(
     rng: Rng, window: Window, campaigns: list[CampaignPlan], accounts: list[AccountPlan], count: int
 ) -> list[LeadPlan]:
-    """Draw, order and walk every lead, then its touches and scores.
+    """Draw, order and walk every lead, then its touches.
 
     All of it shares one random stream, so the order of these calls is part of the output: keep it.
     """
@@ -63,7 +63,6 @@ def leads_plan(
         by_channel.setdefault(campaign.channel, []).append(campaign)
     for lead in leads:
         touches_plan(rng, window, lead, by_channel)
-        lead.scores = lead_scores(window, lead)
     return leads
 
 

@@ -118,7 +118,6 @@ class LeadPlan:
     events: list[Event] = field(default_factory=list)
     deals: list[Deal] = field(default_factory=list)
     touches: list[Touch] = field(default_factory=list)
-    scores: tuple[int, int, int] = (0, 0, 0)
 
     def __post_init__(self) -> None:
         self.stage_at = self.created_at

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leads.choices import LeadEventKind, Stage, TouchpointKind
-from leads.demo.catalog import DEMO_TZ, ENGAGEMENT_POINTS, PAGES
+from leads.demo.catalog import DEMO_TZ, PAGES
 from leads.demo.plans import CampaignPlan, LeadPlan, Rng, Touch, Window
 from leads.demo.timeline import local_at, moment_after, triangular
 
@@ -120,12 +120,3 @@ def _touches_people(rng: Rng, ctx: TouchContext, lead: LeadPlan) -> None:
             for _ in range(rng.randint(1, 3 if step.to == Stage.OPPORTUNITY else 2)):
                 at = moment_after(rng, ctx.window, at, triangular(rng, 0.5, 3, 10))
                 _touch(ctx, lead, rng.choice((K.MEETING, K.CALL)), at, None, by=lead.sales)
-
-
-def lead_scores(window: Window, lead: LeadPlan) -> tuple[int, int, int]:
-    """(fit, engagement, source): engagement is kind points decayed with a 30-day half-life to today."""
-    engagement = 0.0
-    for touch in lead.touches:
-        age = (window.cutoff - touch.at).total_seconds() / 86400
-        engagement += ENGAGEMENT_POINTS.get(touch.kind, 1) * 2 ** (-age / 30)
-    return lead.fit, min(100, round(engagement)), lead.spec.prior

@@ -241,14 +241,12 @@ def _lead_row(
     accounts: dict[int, Account], users: dict[str, User],
 ) -> Lead:  # fmt: skip
     consent = bool(lead.profile["consent_email"])
-    fit, engagement, source = lead.scores
     return Lead(
         **lead.profile, **{f"bant_{point}": value for point, value in lead.bant.items()},
         source_channel=channels[lead.spec.slug], campaign=campaigns[lead.campaign.slug] if lead.campaign else None,
         consent_changed_at=lead.created_at if consent else None,
         attributes={"demo": True, "demo_seed": plan.seed, "demo_today": plan.window.today.isoformat()},
-        stage=lead.stage, stage_changed_at=lead.stage_at, temperature=lead.temperature, fit_score=fit,
-        engagement_score=engagement, source_score=source, grade=_grade(fit, engagement),
+        stage=lead.stage, stage_changed_at=lead.stage_at, temperature=lead.temperature,
         owner_sdr=users[lead.sdr] if lead.sdr else None, owner_sales=users[lead.sales] if lead.sales else None,
         account=accounts[lead.account.index] if lead.account else None, customer_check=lead.customer_check,
         last_touch_at=max((t.at for t in lead.touches), default=None), created_at=lead.created_at,
@@ -348,9 +346,3 @@ def _accounts_record_wins(plan: DemoPlan, accounts: dict[int, Account]) -> int:
         changed.append(account)
     Account.objects.bulk_update(changed, ["customer_status", "arr"], batch_size=BATCH)
     return len(changed)
-
-
-def _grade(fit: int, engagement: int) -> str:
-    letter = "A" if fit >= 75 else "B" if fit >= 60 else "C" if fit >= 45 else "D"
-    digit = 1 if engagement >= 60 else 2 if engagement >= 35 else 3 if engagement >= 15 else 4
-    return f"{letter}{digit}"

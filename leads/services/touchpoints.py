@@ -279,16 +279,17 @@ def visitor_identify(*, anonymous_id: str, data: dict[str, Any], actor: Any = No
         last = visits.reverse().values_list("occurred_at", flat=True).first()
         if last is not None:
             leads_touch({lead.pk: last})
+    sourced = 0
     if lead.source_channel_id is None:
         first = visits.first()
         channel = None
         if first is not None:
             channel = first.channel or (channel_for_slug(slug=first.utm_source) if first.utm_source else None)
         if channel is not None:
-            Lead.objects.filter(pk=lead.pk, source_channel__isnull=True).update(
+            sourced = Lead.objects.filter(pk=lead.pk, source_channel__isnull=True).update(
                 source_channel=channel, updated_at=timezone.now()
             )
-    if attached or lead.source_channel_id is None:  # the visits (and maybe a source) are the lead's now
+    if attached or sourced:  # lead_upsert scored the lead before its visits and source were its own
         leads_scores_refresh(lead_ids=[lead.pk], now=timezone.now())
     lead.refresh_from_db()
     return IdentifyResult(lead=lead, created=result.created, attached=attached)
