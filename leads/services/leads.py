@@ -21,6 +21,7 @@ from leads.services.identity import (
     lead_identities_attach,
     phone_normalise,
 )
+from leads.signals import lead_owner_changed, lead_temperature_changed, leads_created
 
 PROFILE_FIELDS = (
     "first_name", "last_name", "title", "company", "company_domain", "industry", "employee_count", "region",
@@ -87,6 +88,8 @@ def lead_create(
             )  # fmt: skip
     if lead.account is not None:
         lead_customer_check(lead=lead, account=lead.account, now=now)
+    lead_ids = [lead.pk]
+    transaction.on_commit(lambda: leads_created.send(sender=Lead, lead_ids=lead_ids, at=now))
     return lead
 
 
@@ -163,6 +166,9 @@ def lead_assign_owner(
         lead=lead, kind=LeadEventKind.OWNER_CHANGED, data={"side": str(side), "from": old_id, "to": new_id},
         actor=actor, actor_label=actor_label, at=at,
     )  # fmt: skip
+    lead_id, when = lead.pk, at or timezone.now()
+    transaction.on_commit(lambda: lead_owner_changed.send(
+        sender=Lead, lead_id=lead_id, side=str(side), from_id=old_id, to_id=new_id, at=when))
     return True
 
 
@@ -181,6 +187,9 @@ def lead_set_temperature(
         lead=lead, kind=LeadEventKind.TEMPERATURE_CHANGED,
         data={"from": old, "to": str(temperature), "reason": reason}, actor=actor, actor_label=actor_label,
     )  # fmt: skip
+    lead_id, new, when = lead.pk, str(temperature), timezone.now()
+    transaction.on_commit(lambda: lead_temperature_changed.send(
+        sender=Lead, lead_id=lead_id, from_temperature=str(old), to_temperature=new, at=when))
     return True
 
 

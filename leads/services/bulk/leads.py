@@ -31,6 +31,7 @@ from leads.services.changes import fields_changed
 from leads.services.identity import identities_lock
 from leads.services.leads import PROFILE_FIELDS, _apply_bant, _user_or_none
 from leads.services.upsert import lead_upsert
+from leads.signals import leads_created
 
 MAX_LEAD_RECORDS = 10_000
 Pair = tuple[str, str]
@@ -232,6 +233,8 @@ def _create(batch: Batch, groups: list[Group]) -> None:
         customer_check_history(history, lead)
         for position, index in enumerate(group.indexes):
             batch.results[index] = RowResult(index=index, status=CREATED if position == 0 else UPDATED, id=lead.pk)
+    lead_ids, now = [lead.pk for lead in leads], batch.now
+    transaction.on_commit(lambda: leads_created.send(sender=Lead, lead_ids=lead_ids, at=now))
 
 
 @lru_cache(maxsize=1)
