@@ -14,9 +14,11 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("segments/", include("leads.segments.urls")),
     path("routing/", include("leads.routing.urls")),
+    path("nurturing/", include("nurturing.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", health.healthz, name="healthz"),
     path("api/v1/", include("leads.api.urls")),
+    path("api/v1/", include("nurturing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,13 @@
+"""Nurturing models, one module per concern.
+
+Layout agreement (two engineers share this app):
+
+* ``sla.py`` (SlaPolicy, SlaClock) and ``tasks.py`` (SdrTask): SLA clocks and SDR tasks.
+* ``sequences.py`` and ``messages.py``: sequences, enrollments, step executions and messages.
+
+Each module's models are re-exported here so ``from nurturing.models import X`` works and
+Django's model discovery sees them. Add one import line per module.
+"""
+
+from nurturing.models.sla import *  # noqa: F403
+from nurturing.models.tasks import *  # noqa: F403

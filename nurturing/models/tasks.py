@@ -1,0 +1,3 @@
+"""SDR tasks (filled in by the SDR task slice)."""
+
+__all__: list[str] = []
