@@ -26,6 +26,8 @@ class PolicyCode(models.TextChoices):
 
 class DeadlineUnit(models.TextChoices):
     HOURS = "hours", _("hours")
+    # Hours that only run on working days: a clock started before a weekend or holiday pauses over it.
+    BUSINESS_HOURS = "business_hours", _("business hours")
     BUSINESS_DAYS = "business_days", _("business days")
 
 
