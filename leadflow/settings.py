@@ -261,6 +261,13 @@ LEADFLOW = {
     "WEBHOOK_ALLOW_PRIVATE_URLS": env.bool("LEADFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False),
     # Routing: a rep with 2 or more SLA breaches in a month gets this share of leads the next month.
     "ROUTING_BREACH_FACTOR": env.float("LEADFLOW_ROUTING_BREACH_FACTOR", default=0.5),
+    # Absolute links in emails (unsubscribe, lead pages): the address people reach this site at.
+    "SITE_URL": env.str("LEADFLOW_SITE_URL", default="http://127.0.0.1:8000"),
+    # Nurture sequences: at most this many marketing messages per lead in any 7 days; none during quiet
+    # hours ("HH:MM-HH:MM" local, may wrap midnight; blank: none); marketing email only with email consent.
+    "NURTURE_FREQUENCY_CAP": env.int("LEADFLOW_NURTURE_FREQUENCY_CAP", default=3),
+    "NURTURE_QUIET_HOURS": env.str("LEADFLOW_NURTURE_QUIET_HOURS", default="21:00-08:00"),
+    "NURTURE_REQUIRE_CONSENT": env.bool("LEADFLOW_NURTURE_REQUIRE_CONSENT", default=True),
 }
 
 if not DEBUG:
