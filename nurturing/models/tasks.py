@@ -64,6 +64,7 @@ class SdrTask(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("completed by"), on_delete=models.SET_NULL, null=True,
         blank=True, related_name="+",
     )  # fmt: skip
+    overdue_notified_at = models.DateTimeField(_("overdue reminder sent at"), null=True, blank=True)
     key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
@@ -73,7 +74,9 @@ class SdrTask(TimeStampedModel):
         indexes = [
             models.Index(fields=("assignee", "due_at"), name="sdrtask_assignee_open",
                          condition=Q(done_at__isnull=True)),
-            models.Index(fields=("due_at",), name="sdrtask_due_open", condition=Q(done_at__isnull=True)),
+            # The tick's overdue reminder scan: open tasks not yet reminded, by due time.
+            models.Index(fields=("due_at",), name="sdrtask_due_unreminded",
+                         condition=Q(done_at__isnull=True, overdue_notified_at__isnull=True)),
             models.Index(fields=("lead", "created_at"), name="sdrtask_lead_created"),
         ]  # fmt: skip
 
