@@ -9,5 +9,7 @@ Each module's models are re-exported here so ``from nurturing.models import X`` 
 Django's model discovery sees them. Add one import line per module.
 """
 
+from nurturing.models.messages import *  # noqa: F403
+from nurturing.models.sequences import *  # noqa: F403
 from nurturing.models.sla import *  # noqa: F403
 from nurturing.models.tasks import *  # noqa: F403
