@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -120,3 +122,57 @@ def notifications_for(*, user: Any, limit: int = 20) -> list[Notification]:
 
 def notifications_unread_count(*, user: Any) -> int:
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+
+
+def members_choosable(*, include: Iterable[int] = ()) -> QuerySet[User]:
+    """Users a team may hold: active SDRs and sales reps (and superusers), plus `include` so a form shows
+    current members who no longer qualify (the service then refuses them by name)."""
+    roles = [Role.SDR.value, Role.SALES.value]
+    eligible = Q(is_active=True) & (Q(groups__name__in=roles) | Q(is_superuser=True))
+    return User.objects.filter(eligible | Q(pk__in=list(include))).distinct().order_by("username")
+
+
+@dataclass(frozen=True)
+class AllocationCell:
+    """One person's share in one month: what sales ops set (None: not set) and what routing uses after the
+    breach penalty (`effective`), with the breaches of the month before that caused it."""
+
+    month: dt.date
+    weight: int | None
+    effective: float | None
+    penalised: bool
+    breaches: int
+    editable: bool
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    user: User
+    active: bool
+    cells: list[AllocationCell]
+
+
+def allocation_cell(*, team: Team, user: User, month: dt.date, now: dt.datetime) -> AllocationCell:
+    return allocation_grid(team=team, months=[month], now=now, users=[user])[0].cells[0]
+
+
+def allocation_grid(*, team: Team, months: list[dt.date], now: dt.datetime,
+                    users: list[User] | None = None) -> list[AllocationRow]:  # fmt: skip
+    """Rows = team members (active first, by username), columns = `months`. Past months are read-only.
+    Queries: members, allocations, and one breach count per month shown."""
+    members = users if users is not None else list(team.members.order_by("-is_active", "username"))
+    weights = {(a.user_id, a.month): a.weight for a in MonthlyAllocation.objects.filter(
+        team=team, month__in=months, user__in=[m.pk for m in members])}  # fmt: skip
+    breaches = {month: breaches_by_user(month=month_shift(month, -1)) for month in months}
+    factor, current = breach_factor(), month_start(now)
+    rows = []
+    for user in members:
+        cells = []
+        for month in months:
+            weight, count = weights.get((user.pk, month)), breaches[month].get(user.pk, 0)
+            penalised = count >= BREACHES_FOR_PENALTY
+            effective = None if weight is None else (weight * factor if penalised else float(weight))
+            cells.append(AllocationCell(month=month, weight=weight, effective=effective, penalised=penalised,
+                                        breaches=count, editable=user.is_active and month >= current))  # fmt: skip
+        rows.append(AllocationRow(user=user, active=user.is_active, cells=cells))
+    return rows
