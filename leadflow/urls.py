@@ -14,6 +14,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("segments/", include("leads.segments.urls")),
     path("routing/", include("leads.routing.urls")),
+    path("notifications/", include("leads.routing.notification_urls")),
     path("marketing/", include("leads.marketing.urls")),
     path("nurturing/", include("nurturing.urls")),
     path("admin/", admin.site.urls),
