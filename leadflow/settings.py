@@ -186,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.changes_positions_assign_task",
         "schedule": crontab(minute="*"),
     },
+    # Every minute: the nurturing tick (SLA breaches, overdue task reminders, due sequence steps), a function of
+    # `now` that claims due rows with SKIP LOCKED, so a slow or doubled run is harmless.
+    "nurture-tick": {
+        "task": "nurturing.tasks.nurture_tick_task",
+        "schedule": crontab(minute="*"),
+    },
     # 02:30 in Shanghai: recount channel conversions (source score) and rescore every lead (engagement decays).
     "scores-nightly": {
         "task": "leads.tasks.scores_nightly_task",

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from leadflow.roles import Action, Role, user_can, user_roles
 from leads.choices import Stage
+from leads.hooks import lead_timeline_extra
 from leads.models import Lead, LeadEvent, LeadImport, StageChange, Touchpoint
 
 PRE_MQL = (Stage.LEAD, Stage.DISQUALIFIED)
@@ -64,6 +65,7 @@ def lead_timeline(*, lead: Lead, limit: int = 100, before: dt.datetime | None = 
         *(_stage_item(row) for row in changes.order_by("-at", "-id")[:limit]),
         *(_touch_item(row) for row in touches.order_by("-occurred_at", "-id")[:limit]),
         *(_event_item(row) for row in events.order_by("-at", "-id")[:limit]),
+        *lead_timeline_extra(lead=lead, limit=limit, before=before),  # SLA clocks, messages... (leads.hooks)
     ]
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit]

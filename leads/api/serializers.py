@@ -5,10 +5,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leadflow.roles import Role, user_roles
 from leads.choices import BANT_POINTS, Stage, Temperature
+from leads.hooks import lead_field_values
 from leads.models import Campaign, Channel, Lead
 from leads.services.bulk.clean import NUL_MESSAGE, contains_nul
 from leads.services.catalog import campaign_for_slug, channel_for_slug
@@ -123,11 +125,18 @@ class LeadSerializer(serializers.ModelSerializer):
     def get_bant(self, lead: Lead) -> dict[str, Any]:
         return {**{point: getattr(lead, f"bant_{point}") for point in BANT_POINTS}, "notes": lead.bant_notes}
 
+    @extend_schema_field(SlaSerializer(many=True))
     def get_sla(self, lead: Lead) -> list[dict[str, Any]]:
-        return []  # SLA clocks arrive with the nurturing issue; the contract field is present and empty.
+        return self._hooked("sla", lead)  # filled by nurturing through leads.hooks
 
+    @extend_schema_field(EnrollmentSummarySerializer(many=True))
     def get_enrollments(self, lead: Lead) -> list[dict[str, Any]]:
-        return []  # Sequences arrive with the nurturing issue.
+        return self._hooked("enrollments", lead)
+
+    def _hooked(self, name: str, lead: Lead) -> Any:
+        """A field another app provides (leads.hooks), computed once for the whole page being serialised."""
+        siblings = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+        return lead_field_values(name=name, lead=lead, siblings=siblings, cache=self.context.setdefault("_hooks", {}))
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -1,0 +1,71 @@
+"""Extension points: how other apps add to what `leads` shows, while `leads` never imports them.
+
+`leads` owns the lead API and timeline; `nurturing` owns SLA clocks, enrollments and messages. Instead of
+`leads` importing `nurturing`, `nurturing` fills these registries in its `AppConfig.ready()`:
+
+1. **Lead fields** (`lead_field_register`): the value of a field of the lead's API representation that
+   another app computes (`sla`, `enrollments` in spec/api.md). A provider is batched::
+
+       def provider(*, lead_ids: list[int]) -> dict[int, Any]: ...
+
+   and is called once per page of leads (a list of 50 costs one query per field, not 50). A lead missing
+   from the returned dict gets the field's default (`[]`). Register with
+   ``lead_field_register("enrollments", enrollments_for_leads)``.
+
+2. **Timeline entries** (`lead_timeline_register`): more items for `GET /api/v1/leads/{id}/timeline/` and the
+   lead page. A provider returns items newest first, at most `limit`, all older than `before` when given::
+
+       def provider(*, lead: Lead, limit: int, before: datetime | None) -> list[TimelineItem]: ...
+
+   (`leads.selectors.TimelineItem(at, type, data)`; `type` names the entry, e.g. `sla_breached`,
+   `message_sent`.) Register with ``lead_timeline_register("messages", message_timeline_items)``.
+
+Registering a name twice replaces the first (ready() may run twice in tests). Providers must be read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leads.models import Lead
+    from leads.selectors import TimelineItem
+
+LeadFieldProvider = Callable[..., dict[int, Any]]
+TimelineProvider = Callable[..., list["TimelineItem"]]
+
+_FIELDS: dict[str, LeadFieldProvider] = {}
+_TIMELINES: dict[str, TimelineProvider] = {}
+
+
+def lead_field_register(name: str, provider: LeadFieldProvider) -> None:
+    _FIELDS[name] = provider
+
+
+def lead_timeline_register(name: str, provider: TimelineProvider) -> None:
+    _TIMELINES[name] = provider
+
+
+def lead_field_values(*, name: str, lead: Lead, siblings: Iterable[Lead] | None, cache: dict[str, Any],
+                      default: Any = None) -> Any:  # fmt: skip
+    """The value of field `name` for `lead`, computed for `lead` and its `siblings` (the page being
+    serialised) on first use and kept in `cache` (the serializer context) for the rest of the page."""
+    provider = _FIELDS.get(name)
+    if provider is None:
+        return [] if default is None else default
+    values = cache.get(name)
+    if values is None or lead.pk not in values:
+        ids = {lead.pk, *(item.pk for item in siblings or () if getattr(item, "pk", None) is not None)}
+        values = {**(values or {}), **provider(lead_ids=sorted(ids))}
+        cache[name] = values
+    return values.get(lead.pk, [] if default is None else default)
+
+
+def lead_timeline_extra(*, lead: Lead, limit: int, before: dt.datetime | None) -> list[TimelineItem]:
+    """Every registered provider's items for the lead (each newest first, at most `limit`)."""
+    items: list[TimelineItem] = []
+    for provider in _TIMELINES.values():
+        items.extend(provider(lead=lead, limit=limit, before=before))
+    return items

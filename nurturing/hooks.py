@@ -1,0 +1,20 @@
+"""Fills the `leads.hooks` registries at ready(): the lead API's `sla` field and the clock events of the
+lead timeline.
+
+For the sequences half: register `enrollments` (and message timeline entries) the same way, in your own
+module, and call it from `NurturingConfig.ready()`::
+
+    lead_field_register("enrollments", enrollments_for_leads)      # (*, lead_ids) -> {lead_id: [...]}
+    lead_timeline_register("messages", message_timeline_items)    # (*, lead, limit, before) -> [TimelineItem]
+"""
+
+from __future__ import annotations
+
+from leads.hooks import lead_field_register, lead_timeline_register
+
+
+def register() -> None:
+    from nurturing.selectors.sla import sla_for_leads, sla_timeline_items
+
+    lead_field_register("sla", sla_for_leads)
+    lead_timeline_register("sla", sla_timeline_items)

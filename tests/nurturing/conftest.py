@@ -1,0 +1,38 @@
+"""Fixtures for nurturing tests: signals are sent on commit, so tests that follow them run the commit hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, cast
+
+import pytest
+from django.utils import timezone
+
+from leads.models import Lead
+from tests.factories import LeadFactory
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], AbstractContextManager[Any]]:
+    """`with committed(): ...` runs the block's on-commit hooks (the lead signals) at its end."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def shanghai() -> Iterator[None]:
+    with timezone.override("Asia/Shanghai"):
+        yield
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """A time in Shanghai (the business time zone of the tests)."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def new_lead(**kwargs: Any) -> Lead:
+    """A bare lead row (LeadFactory, typed)."""
+    return cast(Lead, LeadFactory(**kwargs))
