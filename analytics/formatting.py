@@ -1,0 +1,80 @@
+"""Numbers of the dashboard tables, formatted for the active language: thousands grouped, money with its
+currency, rates as percentages. A missing figure (None, NaN) is a dash, never 0."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from leadflow.templatetags.leadflow_tags import money
+
+DASH = "—"
+
+
+class Kind:
+    """How a column reads: the table and the chart's hover text agree on it."""
+
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"  # two decimals
+    FRACTION = "fraction"  # fractional conversions: two decimals
+    PERCENT = "percent"  # a 0..1 rate
+    MONEY = "money"
+    MULTIPLE = "multiple"  # LTV/CAC: 3.2×
+    DAYS = "days"
+    MONTHS = "months"
+    YEARS = "years"
+    DATE = "date"
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value)) if not isinstance(value, list | tuple | dict) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value: Any, decimals: int = 0) -> str:
+    return formats.number_format(Decimal(str(value)), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def format_value(value: Any, kind: str, *, currency: str = "") -> str:
+    """One table cell as text for the active language."""
+    if is_missing(value):
+        return DASH
+    if kind == Kind.INT:
+        return number(round(float(value)))
+    if kind in (Kind.NUMBER, Kind.FRACTION):
+        return number(value, 2)
+    if kind == Kind.PERCENT:
+        return f"{number(float(value) * 100, 1)} %"
+    if kind == Kind.MONEY:
+        return money(value, currency or settings.LEADFLOW["DEFAULT_CURRENCY"])
+    if kind == Kind.MULTIPLE:
+        return f"{number(value, 2)}×"
+    if kind == Kind.DAYS:
+        return _("%(n)s d") % {"n": number(value, 1)}
+    if kind == Kind.MONTHS:
+        return _("%(n)s mo") % {"n": number(value, 1)}
+    if kind == Kind.YEARS:
+        return _("%(n)s yr") % {"n": number(value, 1)}
+    if kind == Kind.DATE and isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+def plain_number(value: Any) -> float | None:
+    """A figure for plotly: float, or None when missing (plotly leaves a gap)."""
+    return None if is_missing(value) else float(value)

@@ -1,0 +1,77 @@
+"""The dashboard's filter bar and the attribution parameters as a person fills them in.
+
+Parsing and validation of the common filters belong to `analytics.queries.base.filters_from_params` (the same
+rules as the API); these forms only offer the choices and hold what was typed, so a bad value stays in its
+field beside its error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Tier
+from analytics.choices import AttributionGroup, AttributionModel
+from leadflow.roles import Role
+from leads.models import Campaign, Channel
+from leads.segments.models import Segment
+
+DEFAULT_LOOKBACK_DAYS = 180
+DEFAULT_HALF_LIFE_DAYS = 7.0
+
+
+class DashboardFilterForm(forms.Form):
+    """Widgets of the shared filter bar; one channel and one campaign at a time (the API takes several)."""
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        date = forms.DateInput(attrs={"type": "date"})
+        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=date)
+        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date)
+        self.fields["channel"] = forms.ChoiceField(label=_("Channel"), required=False, choices=[
+            ("", _("All channels")), *Channel.objects.order_by("name").values_list("pk", "name")])  # fmt: skip
+        self.fields["campaign"] = forms.ChoiceField(label=_("Campaign"), required=False, choices=[
+            ("", _("All campaigns")), *Campaign.objects.order_by("name").values_list("pk", "name")])  # fmt: skip
+        self.fields["segment"] = forms.ChoiceField(label=_("Segment"), required=False, choices=[
+            ("", _("All leads")), *Segment.objects.order_by("name").values_list("pk", "name")])  # fmt: skip
+        self.fields["owner"] = forms.ChoiceField(label=_("Owner"), required=False, choices=[
+            ("", _("Anyone")), *_owner_choices()])  # fmt: skip
+        self.fields["account_tier"] = forms.ChoiceField(
+            label=_("Account tier"), required=False, choices=[("", _("Any tier")), *Tier.choices]
+        )
+
+
+def _owner_choices() -> list[tuple[int, str]]:
+    people = (
+        get_user_model().objects.filter(is_active=True, groups__name__in=[Role.SDR, Role.SALES, Role.SALES_MANAGER])
+        .distinct().order_by("last_name", "first_name", "username")
+    )  # fmt: skip
+    return [(user.pk, user.get_full_name() or user.get_username()) for user in people]
+
+
+class AttributionParamsForm(forms.Form):
+    """Model, grouping, lookback and half-life. Empty fields take the defaults; the query says what is out of
+    range (a half-life of zero), and its message is shown beside the field."""
+
+    model = forms.ChoiceField(label=_("Model"), required=False, choices=AttributionModel.choices)
+    group_by = forms.ChoiceField(label=_("Group by"), required=False, choices=AttributionGroup.choices)
+    lookback_days = forms.IntegerField(label=_("Lookback (days)"), required=False)
+    half_life_days = forms.FloatField(label=_("Half-life (days)"), required=False)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters to run with; call after is_valid()."""
+        data = self.cleaned_data
+        return attribution_params(data)
+
+
+def attribution_params(data: dict[str, Any]) -> dict[str, Any]:
+    """Attribution parameters with the spec's defaults for the ones not given."""
+    return {
+        "model": data.get("model") or AttributionModel.TIME_DECAY,
+        "group_by": data.get("group_by") or AttributionGroup.CHANNEL,
+        "lookback_days": DEFAULT_LOOKBACK_DAYS if data.get("lookback_days") is None else data["lookback_days"],
+        "half_life_days": DEFAULT_HALF_LIFE_DAYS if data.get("half_life_days") is None else data["half_life_days"],
+    }

@@ -1,0 +1,117 @@
+"""Dashboard pages: permissions, the page and its htmx fragment, the table beside the chart, CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from leadflow.roles import Role
+from tests.factories import ChannelFactory, make_journey, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = {"from": "2026-01-01", "to": "2026-03-31"}
+
+
+def client_for(role: Role) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user_with_role(role))
+    return client
+
+
+def at(day: int, month: int = 2) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(2026, month, day, 10))
+
+
+@pytest.fixture
+def journeys() -> dict[str, object]:
+    """Given 3 leads from Baidu in February (one customer, one SQL, one lead) and 1 from WeChat (MQL)."""
+    baidu, wechat = ChannelFactory(slug="baidu", name="Baidu"), ChannelFactory(slug="wechat", name="WeChat")
+    make_journey(["lead", "mql", "sal", "sql", "opportunity", "customer"], start=at(2), source_channel=baidu)
+    make_journey(["lead", "mql", "sal", "sql"], start=at(3), source_channel=baidu)
+    make_journey(["lead"], start=at(4), source_channel=baidu)
+    make_journey(["lead", "mql"], start=at(5), source_channel=wechat)
+    return {"baidu": baidu, "wechat": wechat}
+
+
+def test_sdr_may_not_open_the_dashboards() -> None:
+    assert client_for(Role.SDR).get(reverse("analytics:overview")).status_code == 403
+
+
+def test_overview_shows_the_funnel_chart_table_and_csv_link(journeys: dict[str, object]) -> None:
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), PERIOD)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "vendor/plotly/plotly.min.js" in body and "cdn" not in body.lower()
+    view = next(view for view in response.context["panels"] if view.panel.slug == "funnel")
+    figure = json.loads(view.chart_json)
+    assert figure["data"][0]["type"] == "funnel"
+    assert figure["data"][0]["x"] == [4, 3, 2, 2, 1, 1]  # lead, MQL, SAL, SQL, opportunity, customer
+    table = view.tables[0]
+    assert [row[1][0] for row in table.rows] == ["4", "3", "2", "2", "1", "1"]
+    assert table.rows[1][2][0] == "75.0 %"  # MQL from lead: 3 / 4
+    assert 'id="table-funnel-benchmarks"' in body
+    assert reverse("analytics:export", args=["funnel"]) in body
+
+
+def test_filter_change_answers_only_the_panels_fragment(journeys: dict[str, object]) -> None:
+    wechat = journeys["wechat"]
+    response = client_for(Role.SALES_MANAGER).get(
+        reverse("analytics:overview"), {**PERIOD, "channel": wechat.pk}, HTTP_HX_REQUEST="true"  # type: ignore[attr-defined]
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert body.startswith('<div id="analytics-panels"')
+    view = response.context["panels"][0]
+    assert json.loads(view.chart_json)["data"][0]["x"] == [1, 1, 0, 0, 0, 0]
+    assert 'id="filter-errors"' in body and 'hx-swap-oob="true"' in body
+
+
+def test_bad_period_is_reported_beside_the_filters_and_defaults_are_shown(journeys: dict[str, object]) -> None:
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), {"from": "2026-04-01", "to": "2026-01-01"})
+    assert response.status_code == 200
+    assert "The end of the period is before its start." in response.content.decode()
+    assert response.context["errors"]["to"]
+
+
+def test_funnel_csv_export_has_a_bom_translated_headings_and_the_same_figures(journeys: dict[str, object]) -> None:
+    response = client_for(Role.MARKETER).get(reverse("analytics:export", args=["funnel"]), PERIOD)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="funnel_2026-01-01_2026-03-31.csv"' in response["Content-Disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0][:3] == ["Stage key", "Stage", "Leads that reached it"]
+    assert [row[2] for row in rows[1:]] == ["4", "3", "2", "2", "1", "1"]
+
+
+def test_benchmark_csv_export_uses_the_benchmark_headings(journeys: dict[str, object]) -> None:
+    response = client_for(Role.MARKETER).get(
+        reverse("analytics:export", args=["funnel"]), {**PERIOD, "frame": "benchmarks"}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:])))
+    assert rows[0][:3] == ["Benchmark key", "Conversion", "Rate"]
+    lead_mql = next(row for row in rows if row[0] == "lead_mql")
+    assert float(lead_mql[2]) == pytest.approx(0.75)
+
+
+def test_export_of_an_unknown_panel_is_404() -> None:
+    client = client_for(Role.MARKETER)
+    assert client.get(reverse("analytics:export", args=["nope"])).status_code == 404
+    assert client.get(reverse("analytics:export", args=["funnel"]), {"frame": "nope"}).status_code == 404
+
+
+def test_chinese_dashboard_labels_are_translated(journeys: dict[str, object]) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(user_with_role(Role.MARKETER))
+    response = client.get(reverse("analytics:overview"), PERIOD)
+    view = response.context["panels"][0]
+    assert view.tables[0].headers[0][1] != "Stage"
