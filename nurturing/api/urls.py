@@ -2,6 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from nurturing.api.tasks import TaskViewSet
+
 router = SimpleRouter()
+router.register("tasks", TaskViewSet, basename="task")
 
 urlpatterns = router.urls
