@@ -49,9 +49,10 @@ def bar_chart(
     """One bar trace per series; `tick_format` is a d3 format for the value axis (".0%" for rates)."""
     figure = go.Figure()
     for index, (name, values) in enumerate(series):
-        points = [plain_number(value) for value in values]
-        bar = go.Bar(name=name, x=points if horizontal else list(categories), y=list(categories) if horizontal
-                     else points, orientation="h" if horizontal else "v")  # fmt: skip
+        points: list[Any] = [plain_number(value) for value in values]
+        labels: list[Any] = list(categories)
+        x, y = (points, labels) if horizontal else (labels, points)
+        bar = go.Bar(name=name, x=x, y=y, orientation="h" if horizontal else "v")
         if colors:
             bar.marker.color = list(colors) if len(series) == 1 else colors[index % len(colors)]
         figure.add_trace(bar)

@@ -52,7 +52,8 @@ def code_labels() -> dict[str, str]:
     """Band and status codes the queries put in their frames -> their translated names."""
     from analytics.choices import BenchmarkStatus, LtvCacBand, PaybackBand
 
-    return {**dict(BenchmarkStatus.choices), **dict(LtvCacBand.choices), **dict(PaybackBand.choices)}
+    choices = [*BenchmarkStatus.choices, *LtvCacBand.choices, *PaybackBand.choices]
+    return {value: str(label) for value, label in choices}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_import_leads": user_can(user, Action.IMPORT_LEADS) if user is not None else False,
         "nav_can_manage_marketing": user_can(user, Action.MANAGE_MARKETING) if user is not None else False,
         "nav_can_manage_routing": user_can(user, Action.MANAGE_ROUTING) if user is not None else False,
+        "nav_can_view_analytics": user_can(user, Action.VIEW_ANALYTICS) if user is not None else False,
         "nav_can_admin": user_can(user, Action.ADMINISTER) if user is not None else False,
         "current_time_zone": timezone.get_current_timezone_name(),
     }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("routing/", include("leads.routing.urls")),
     path("notifications/", include("leads.routing.notification_urls")),
     path("marketing/", include("leads.marketing.urls")),
+    path("analytics/", include("analytics.urls")),
     path("nurturing/", include("nurturing.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", health.healthz, name="healthz"),

@@ -64,7 +64,9 @@ def test_overview_shows_the_funnel_chart_table_and_csv_link(journeys: dict[str, 
 def test_filter_change_answers_only_the_panels_fragment(journeys: dict[str, object]) -> None:
     wechat = journeys["wechat"]
     response = client_for(Role.SALES_MANAGER).get(
-        reverse("analytics:overview"), {**PERIOD, "channel": wechat.pk}, HTTP_HX_REQUEST="true"  # type: ignore[attr-defined]
+        reverse("analytics:overview"),
+        {**PERIOD, "channel": wechat.pk},
+        HTTP_HX_REQUEST="true",  # type: ignore[attr-defined]
     )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
