@@ -1,7 +1,7 @@
 """Rule-set pages for marketers: the versions, one version's rules, a back-test of a draft against the live
-version, copying the live version to a draft, activating a draft (which queues the bulk rescore), and the
-rescore's progress (the fragment polls itself with htmx while the run is active). Thin: services decide.
-Editing a draft's rules is done in the admin for now."""
+version, copying the live version to a draft, editing a draft's rules (leads.scoring.forms.RuleSetEditor),
+activating a draft (which queues the bulk rescore), and the rescore's progress (the fragment polls itself with
+htmx while the run is active). Thin: services decide; a live or retired version is read-only."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from leadflow.errors import Conflict
+from leadflow.errors import Conflict, ValidationFailed
 from leadflow.roles import Action, user_can
 from leads.scoring.backtest import ruleset_backtest
+from leads.scoring.editing import ruleset_draft_delete, ruleset_draft_update
+from leads.scoring.forms import FIELD_SUGGESTIONS, RuleSetEditor, row_add
 from leads.scoring.models import RescoreRun, ScoringRuleSet
 from leads.scoring.rules import CUSTOMER_TYPE_LABELS, CUSTOMER_TYPES
 from leads.scoring.services import rescore_run_resume, ruleset_activate, ruleset_draft_create, ruleset_live
@@ -69,9 +73,63 @@ def ruleset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ruleset_copy(request: HttpRequest, pk: int) -> HttpResponse:
     _require_marketing(request)
     draft = ruleset_draft_create(source=get_object_or_404(ScoringRuleSet, pk=pk), actor=request.user)
-    messages.success(request, _("Draft v%(version)s created; edit its rules in the admin, then back-test it.")
+    messages.success(request, _("Draft v%(version)s created; edit its rules, then back-test it.")
                      % {"version": draft.version})  # fmt: skip
-    return redirect("leads:scoring-ruleset", pk=draft.pk)
+    return redirect("leads:scoring-ruleset-edit", pk=draft.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ruleset_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft's structured editor. POST with `add=<formset prefix>` adds a blank row (nothing saved); a plain
+    POST saves through the service, whose path-named errors land on the rule and field they name."""
+    _require_marketing(request)
+    ruleset = get_object_or_404(ScoringRuleSet, pk=pk)
+    if ruleset.status != "draft":
+        messages.warning(request, _("v%(version)s is read-only; copy it to a new draft to change it.")
+                         % {"version": ruleset.version})  # fmt: skip
+        return redirect("leads:scoring-ruleset", pk=ruleset.pk)
+    added = request.POST.get("add", "") if request.method == "POST" else ""
+    editor = RuleSetEditor(ruleset=ruleset, data=row_add(request.POST, added) if added else (request.POST or None))
+    status = 200
+    if added:
+        editor.focus_last(added)
+    elif request.method == "POST":
+        status = 422
+        if editor.is_valid():
+            try:
+                ruleset_draft_update(ruleset=ruleset, data=editor.rules_data(),
+                                     notes=editor.settings.cleaned_data["notes"])  # fmt: skip
+            except ValidationFailed as error:
+                editor.errors_apply(error)
+            except Conflict as error:
+                messages.error(request, error.message)
+                return _go(request, reverse("leads:scoring-ruleset", args=[ruleset.pk]))
+            else:
+                messages.success(request, _("Draft v%(version)s saved.") % {"version": ruleset.version})
+                target = reverse("leads:scoring-ruleset", args=[ruleset.pk])
+                return _go(request, f"{target}?months=6#backtest" if "backtest" in request.POST else target)
+    template = "leads/scoring/_editor.html" if _is_fragment(request) else "leads/scoring/edit.html"
+    context = {"ruleset": ruleset, "editor": editor, "field_suggestions": FIELD_SUGGESTIONS, "invalid": status == 422}
+    return render(request, template, context, status=status)
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if _is_fragment(request) else redirect(url)
+
+
+@login_required
+@require_POST
+def ruleset_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_marketing(request)
+    ruleset = get_object_or_404(ScoringRuleSet, pk=pk)
+    try:
+        ruleset_draft_delete(ruleset=ruleset)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return redirect("leads:scoring-ruleset", pk=ruleset.pk)
+    messages.success(request, _("Draft v%(version)s deleted.") % {"version": ruleset.version})
+    return redirect("leads:scoring-rulesets")
 
 
 @login_required
