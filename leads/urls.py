@@ -23,6 +23,7 @@ urlpatterns = [
     path("scoring/<int:pk>/copy/", scoring.ruleset_copy, name="scoring-ruleset-copy"),
     path("scoring/<int:pk>/edit/", scoring.ruleset_edit, name="scoring-ruleset-edit"),
     path("scoring/<int:pk>/delete/", scoring.ruleset_delete_view, name="scoring-ruleset-delete"),
+    path("scoring/channels/<int:pk>/prior/", scoring.channel_prior_view, name="scoring-channel-prior"),
     path("scoring/<int:pk>/activate/", scoring.ruleset_activate_view, name="scoring-ruleset-activate"),
     path("scoring/runs/<int:pk>/", scoring.rescore_run_detail, name="scoring-run"),
     path("scoring/runs/<int:pk>/resume/", scoring.rescore_run_resume_view, name="scoring-run-resume"),

@@ -20,8 +20,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from leadflow.errors import Conflict, ValidationFailed
 from leadflow.roles import Action, user_can
+from leads.models import Channel
 from leads.scoring.backtest import ruleset_backtest
-from leads.scoring.editing import ruleset_draft_delete, ruleset_draft_update
+from leads.scoring.editing import channel_prior_set, ruleset_draft_delete, ruleset_draft_update
 from leads.scoring.forms import FIELD_SUGGESTIONS, RuleSetEditor, row_add
 from leads.scoring.models import RescoreRun, ScoringRuleSet
 from leads.scoring.rules import CUSTOMER_TYPE_LABELS, CUSTOMER_TYPES
@@ -44,8 +45,30 @@ def _is_fragment(request: HttpRequest) -> bool:
 @require_GET
 def ruleset_list(request: HttpRequest) -> HttpResponse:
     _require_marketing(request)
-    context = {"rulesets": ScoringRuleSet.objects.select_related("created_by"), "run": RescoreRun.objects.first()}
+    context = {"rulesets": ScoringRuleSet.objects.select_related("created_by"), "run": RescoreRun.objects.first(),
+               "channels": Channel.objects.order_by("-is_active", "name")}  # fmt: skip
     return render(request, "leads/scoring/rulesets.html", context)
+
+
+@login_required
+@require_POST
+def channel_prior_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save one channel's prior (htmx: the row comes back, 422 with the error); a change queues the rescore."""
+    _require_marketing(request)
+    channel = get_object_or_404(Channel, pk=pk)
+    raw = request.POST.get("prior_score", "").strip()
+    error, run = "", None
+    try:
+        value = int(raw) if raw.lstrip("-").isdigit() else -1
+        run = channel_prior_set(channel=channel, prior_score=value, now=timezone.now(), actor=request.user)
+    except ValidationFailed as failure:
+        error = " ".join(failure.errors.get("prior_score", [failure.message]))
+    context = {"channel": channel, "error": error, "value": raw if error else None, "run": run}
+    if _is_fragment(request):
+        return render(request, "leads/scoring/_channel_prior.html", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("leads:scoring-rulesets")
 
 
 @login_required

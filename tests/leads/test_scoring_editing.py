@@ -224,3 +224,18 @@ def test_config_fields_are_all_edited() -> None:
                                                                  "reference_mql_rate", "reference_customer_rate",
                                                                  "no_channel_score", "mql_grades")}  # fmt: skip
     assert len(CONFIG_FIELDS) == 11
+
+
+def test_source_prior_is_edited_inline_by_marketers_only() -> None:
+    live_ruleset()
+    channel = ChannelFactory(prior_score=50)
+    assert _client(Role.SALES_MANAGER).post(f"/leads/scoring/channels/{channel.pk}/prior/",
+                                            {"prior_score": "70"}).status_code == 403  # fmt: skip
+    client = _client()
+    assert f'id="prior-{channel.pk}"' in client.get("/leads/scoring/").content.decode()
+    row = client.post(f"/leads/scoring/channels/{channel.pk}/prior/", {"prior_score": "70"}, HTTP_HX_REQUEST="true")
+    channel.refresh_from_db()
+    assert row.status_code == 200 and channel.prior_score == 70 and RescoreRun.objects.exists()
+    bad = client.post(f"/leads/scoring/channels/{channel.pk}/prior/", {"prior_score": "150"}, HTTP_HX_REQUEST="true")
+    channel.refresh_from_db()
+    assert bad.status_code == 422 and 'class="field-error"' in bad.content.decode() and channel.prior_score == 70
