@@ -9,4 +9,4 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         # Celery autodiscovery finds leads.tasks only; routing's tasks live in a sub-package.
-        from leads.routing import tasks  # noqa: F401
+        from leads.routing import receivers, tasks  # noqa: F401
