@@ -1,7 +1,15 @@
 """Nurturing pages. Shared by both nurturing halves: add your paths, one line each."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nurturing.views import clocks, inbox, tasks
 
 app_name = "nurturing"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("inbox/", inbox.sales_inbox, name="inbox"),
+    path("inbox/<int:pk>/<str:to>/", inbox.inbox_move, name="inbox-move"),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("tasks/<int:pk>/done/", tasks.task_done, name="task-done"),
+    path("clocks/", clocks.team_clocks, name="clocks"),
+]
