@@ -59,17 +59,17 @@ def format_value(value: Any, kind: str, *, currency: str = "") -> str:
     if kind in (Kind.NUMBER, Kind.FRACTION):
         return number(value, 2)
     if kind == Kind.PERCENT:
-        return f"{number(float(value) * 100, 1)} %"
+        return f"{number(float(value) * 100, 1)}\u00a0%"  # a rate never wraps between number and sign
     if kind == Kind.MONEY:
         return money(value, currency or settings.LEADFLOW["DEFAULT_CURRENCY"])
     if kind == Kind.MULTIPLE:
         return f"{number(value, 2)}×"
     if kind == Kind.DAYS:
-        return _("%(n)s d") % {"n": number(value, 1)}
+        return _("%(n)s days") % {"n": number(value, 1)}
     if kind == Kind.MONTHS:
-        return _("%(n)s mo") % {"n": number(value, 1)}
+        return _("%(n)s months") % {"n": number(value, 1)}
     if kind == Kind.YEARS:
-        return _("%(n)s yr") % {"n": number(value, 1)}
+        return _("%(n)s years") % {"n": number(value, 1)}
     if kind == Kind.DATE and isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)

@@ -52,8 +52,8 @@ def test_linear_model_splits_the_revenue_and_shows_roi(marketer: Client, won: No
     headings = [heading for _key, heading in table.headers]
     baidu = dict(zip(headings, by_label["BAIDU"], strict=True))
     assert baidu["Credited revenue"] == "¥60,000.00"  # 120,000 / 2
-    assert baidu["Share"] == "50.0 %"
-    assert baidu["ROI"] == "50.0 %"  # (60,000 − 40,000) / 40,000
+    assert baidu["Share"] == "50.0\u00a0%"
+    assert baidu["ROI"] == "50.0\u00a0%"  # (60,000 − 40,000) / 40,000
     figure = json.loads(view.chart_json)
     assert figure["data"][0]["x"] == [60000.0, 60000.0]
 

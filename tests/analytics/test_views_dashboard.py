@@ -56,7 +56,7 @@ def test_overview_shows_the_funnel_chart_table_and_csv_link(journeys: dict[str, 
     assert figure["data"][0]["x"] == [4, 3, 2, 2, 1, 1]  # lead, MQL, SAL, SQL, opportunity, customer
     table = view.tables[0]
     assert [row[1][0] for row in table.rows] == ["4", "3", "2", "2", "1", "1"]
-    assert table.rows[1][2][0] == "75.0 %"  # MQL from lead: 3 / 4
+    assert table.rows[1][2][0] == "75.0\u00a0%"  # MQL from lead: 3 / 4
     assert 'id="table-funnel-benchmarks"' in body
     assert reverse("analytics:export", args=["funnel"]) in body
 
