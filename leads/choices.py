@@ -72,6 +72,7 @@ class TouchpointKind(models.TextChoices):
     EMAIL_CLICK = "email_click", _("Email clicked")
     EMAIL_REPLY = "email_reply", _("Email replied")
     CALL = "call", _("Call")
+    EMAIL_SENT = "email_sent", _("Email sent")
     MEETING = "meeting", _("Meeting")
     DEMO_REQUEST = "demo_request", _("Demo request")
     TRIAL_SIGNUP = "trial_signup", _("Trial sign-up")
@@ -128,6 +129,22 @@ class LeadEventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     CUSTOMER_CHECK = "customer_check", _("Customer check")
     ERASED = "erased", _("Personal data erased")
+
+
+class CallOutcome(models.TextChoices):
+    """How a logged call or meeting went: kept on the touchpoint, tested by qualification rules."""
+
+    CONNECTED = "connected", _("Connected")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Left a voicemail")
+    CALL_BACK = "call_back", _("Asked to call back")
+    MEETING_BOOKED = "meeting_booked", _("Meeting booked")
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    WRONG_CONTACT = "wrong_contact", _("Wrong contact")
+
+
+# What a person can log on a lead from the SDR queue or the lead page.
+ACTIVITY_KINDS = ("call", "email_sent", "meeting", "wecom_message")
 
 
 class OwnerSide(models.TextChoices):

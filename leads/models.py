@@ -710,3 +710,6 @@ from leads.scoring.models import ChannelConversion, RescoreRun, ScoringRuleSet  
 
 # Saved segments live with their compiler (leads/segments/); imported here so they belong to this app.
 from leads.segments.models import Segment  # noqa: E402, F401
+
+# Auto-qualification rules (lead -> MQL, temperature -> hot) live in leads/qualification/.
+from leads.qualification.models import QualificationRule  # noqa: E402, F401

@@ -43,9 +43,13 @@ def lead_import_run_task(import_id: int) -> None:
 @shared_task(name="leads.tasks.rescore_run_task", ignore_result=True, acks_late=True)
 def rescore_run_task(run_id: int) -> None:
     """Not retried by Celery: a stopped run keeps its last chunk and is resumed from the rule-set page."""
+    from leads.qualification.services import qualification_rules_apply_all
+    from leads.scoring.models import RescoreStatus
     from leads.scoring.services import rescore_run_execute
 
-    rescore_run_execute(run_id=run_id)
+    run = rescore_run_execute(run_id=run_id)
+    if run.status == RescoreStatus.DONE:  # new scores may meet qualification rules anywhere in the pool
+        qualification_rules_apply_all(now=timezone.now())
 
 
 @shared_task(name="leads.tasks.leads_scores_refresh_task", ignore_result=True)
@@ -53,6 +57,14 @@ def leads_scores_refresh_task(lead_ids: list[int]) -> None:
     from leads.scoring.services import leads_scores_refresh
 
     leads_scores_refresh(lead_ids=lead_ids, now=timezone.now())
+
+
+@shared_task(name="leads.tasks.leads_qualify_task", ignore_result=True)
+def leads_qualify_task(lead_ids: list[int]) -> None:
+    """Idempotent: a rule acts only on leads it has not moved yet, so a redelivery fires nothing."""
+    from leads.qualification.services import leads_qualify
+
+    leads_qualify(lead_ids=lead_ids, now=timezone.now())
 
 
 @shared_task(name="leads.tasks.scores_nightly_task", ignore_result=True)

@@ -94,6 +94,9 @@ def leads_scores_refresh(*, lead_ids: Iterable[int], now: dt.datetime | None = N
         chunk = ids[start : start + REFRESH_CHUNK]
         scope, tp_scope = _ids_scope("l.id", chunk), _ids_scope("t.lead_id", chunk)
         written += _update(config, now, scope.add(" AND l.merged_into_id IS NULL"), tp_scope, sources)
+    from leads.qualification.services import leads_qualify_later  # qualification moves stages: imports services
+
+    leads_qualify_later(lead_ids=ids)  # new scores may meet a qualification rule
     return written
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from leads.choices import TouchpointKind
+from leads.choices import CallOutcome, TouchpointKind
 from leads.models import Campaign, Channel, Tag
 from leads.segments.fields import FIELDS, OPERATOR_LABELS, OPERATORS, FieldSpec, FieldType
 from leads.segments.rules import MAX_DEPTH
@@ -41,6 +41,7 @@ def builder_config() -> dict[str, Any]:
         "channels": channels,
         "campaigns": campaigns,
         "kinds": [[value, str(label)] for value, label in TouchpointKind.choices],
+        "outcomes": [[value, str(label)] for value, label in CallOutcome.choices],
         "max_depth": MAX_DEPTH,
         "text": _words(),
     }
@@ -54,7 +55,8 @@ def _words() -> dict[str, str]:
         "special": _("Tags, activity and custom attributes"), "tag": _("Tag"), "has_tag": _("has the tag"),
         "lacks_tag": _("does not have the tag"), "activity": _("Activity (touchpoints)"),
         "attribute": _("Custom attribute"), "attribute_key": _("Attribute key"), "any_kind": _("Any activity"),
-        "any_channel": _("Any channel"), "any_campaign": _("Any campaign"), "in_last": _("in the last"),
+        "any_channel": _("Any channel"), "any_campaign": _("Any campaign"), "any_outcome": _("Any outcome"),
+        "in_last": _("in the last"),
         "days": _("days"), "at_least": _("at least"), "at_most": _("at most"), "times": _("times"),
         "yes": _("Yes"), "no": _("No"), "is_not_empty": _("is not empty"), "and": _("and"),
         "list_hint": _("Separate values with commas"), "negated": _("None of these may match"),

@@ -13,7 +13,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q
-from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, IsNull, LessThan, LessThanOrEqual
 
 from leads.models import Lead, Touchpoint
 from leads.segments.fields import ATTRIBUTE_PREFIX, FieldSpec, FieldType, Op
@@ -42,6 +42,8 @@ def segment_q(node: Node, *, now: dt.datetime) -> Q:
 
 
 def _column_q(leaf: FieldLeaf) -> Q:
+    if leaf.spec.expression is not None:
+        return _expression_q(leaf)
     lookup, op, value = leaf.spec.lookup, leaf.op, leaf.value
     if op == Op.IS_NULL:
         return _empty_q(leaf.spec) if value else ~_empty_q(leaf.spec)
@@ -56,6 +58,25 @@ def _column_q(leaf: FieldLeaf) -> Q:
     if op == Op.BETWEEN:
         return Q(**{f"{lookup}__gte": value[0], f"{lookup}__lte": value[1]})
     return Q(**{f"{lookup}__{op.value}": value})
+
+
+_LOOKUPS = {Op.GT: GreaterThan, Op.GTE: GreaterThanOrEqual, Op.LT: LessThan, Op.LTE: LessThanOrEqual}
+
+
+def _expression_q(leaf: FieldLeaf) -> Q:
+    """A computed number (BANT points met): never NULL, so `is empty` is false and `not` is plain."""
+    expression, op, value = leaf.spec.expression, leaf.op, leaf.value
+    if op == Op.IS_NULL:
+        return NOTHING if value else EVERYTHING
+    if op in (Op.EQ, Op.NE):
+        condition = Q(Exact(expression, value))
+        return condition if op == Op.EQ else ~condition
+    if op in (Op.IN, Op.NOT_IN):
+        condition = Q(In(expression, list(value)))
+        return condition if op == Op.IN else ~condition
+    if op == Op.BETWEEN:
+        return Q(GreaterThanOrEqual(expression, value[0])) & Q(LessThanOrEqual(expression, value[1]))
+    return Q(_LOOKUPS[op](expression, value))
 
 
 def _empty_q(spec: FieldSpec) -> Q:
@@ -143,6 +164,8 @@ def _event_q(leaf: EventLeaf, *, now: dt.datetime) -> Q:
         touches = touches.filter(channel__slug__in=leaf.channels)
     if leaf.campaigns:
         touches = touches.filter(campaign__slug__in=leaf.campaigns)
+    if leaf.outcomes:
+        touches = touches.filter(properties__outcome__in=leaf.outcomes)
     counted = touches.order_by().values("lead_id").annotate(n=Count("id"))
     if leaf.count_gte >= 1:
         if leaf.count_gte == 1 and leaf.count_lte is None:

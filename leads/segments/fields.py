@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.db import models
+from django.db.models import IntegerField
+from django.db.models.functions import Cast
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import CustomerStatus, SizeBand, Tier
-from leads.choices import Stage, Temperature
+from leads.choices import BANT_POINTS, Stage, Temperature
 
 GRADES = tuple(f"{letter}{digit}" for letter in "ABCD" for digit in "1234")
 
@@ -74,6 +77,7 @@ class FieldSpec:
     label: Promise
     choices: tuple[tuple[str, Promise | str], ...] = ()
     nullable: bool = False  # the column (or its join) can be NULL; blank text counts as empty anyway
+    expression: Any = None  # a computed value instead of a column (`lookup` is then only its name)
 
 
 def _choices(enum: type[models.TextChoices]) -> tuple[tuple[str, Promise | str], ...]:
@@ -105,6 +109,9 @@ _SPECS = (
     FieldSpec("bant_authority", "bant_authority", FieldType.BOOL, _("BANT: authority")),
     FieldSpec("bant_need", "bant_need", FieldType.BOOL, _("BANT: need")),
     FieldSpec("bant_timing", "bant_timing", FieldType.BOOL, _("BANT: timing")),
+    FieldSpec("bant_count", "bant_count", FieldType.NUMBER, _("BANT points met"),
+              expression=sum((Cast(f"bant_{point}", IntegerField()) for point in BANT_POINTS[1:]),
+                             Cast(f"bant_{BANT_POINTS[0]}", IntegerField()))),
     FieldSpec("customer_check", "customer_check", FieldType.BOOL, _("Existing customer or open opportunity")),
     FieldSpec("created_at", "created_at", FieldType.DATETIME, _("Created")),
     FieldSpec("updated_at", "updated_at", FieldType.DATETIME, _("Updated")),

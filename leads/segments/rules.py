@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from leads.choices import TouchpointKind
+from leads.choices import CallOutcome, TouchpointKind
 from leads.segments.fields import OPERATORS, FieldSpec, FieldType, Op, field_spec
 
 # The spec leaves nesting unlimited; these bounds only keep a hostile tree from exhausting the parser or the
@@ -35,7 +35,7 @@ MAX_TEXT = 500
 MAX_NUMBER = 10**15
 MAX_WINDOW_DAYS = 3650
 NODE_KEYS = ("all", "any", "not", "field", "tag", "stage", "event")
-EVENT_KEYS = ("kind", "channel", "campaign", "within_days", "count_gte", "count_lte")
+EVENT_KEYS = ("kind", "channel", "campaign", "outcome", "within_days", "count_gte", "count_lte")
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ class EventLeaf:
     within_days: int | None = None
     count_gte: int = 1
     count_lte: int | None = None
+    outcomes: tuple[str, ...] = ()  # of logged calls and meetings (CallOutcome)
 
 
 Node = Group | Not | FieldLeaf | TagLeaf | EventLeaf
@@ -289,8 +290,8 @@ class _Parser:
 
     def event_leaf(self, data: Any, path: str) -> Node | None:
         if not isinstance(data, dict):
-            self.error(path, _("An event condition is an object: kind, channel, campaign, within_days, count_gte, "
-                               "count_lte."))  # fmt: skip
+            self.error(path, _("An event condition is an object: kind, channel, campaign, outcome, within_days, "
+                               "count_gte, count_lte."))  # fmt: skip
             return None
         before = len(self.result.errors)
         for key in data:
@@ -301,6 +302,11 @@ class _Parser:
             if kind not in TouchpointKind.values:
                 at = f"{path}.kind" if not isinstance(data.get("kind"), list) else f"{path}.kind[{index}]"
                 self.error(at, _("Unknown touchpoint kind “%(kind)s”.") % {"kind": kind[:50]})
+        outcomes = self.names(data.get("outcome"), f"{path}.outcome")
+        for index, outcome in enumerate(outcomes):
+            if outcome not in CallOutcome.values:
+                at = f"{path}.outcome" if not isinstance(data.get("outcome"), list) else f"{path}.outcome[{index}]"
+                self.error(at, _("Unknown call outcome “%(outcome)s”.") % {"outcome": outcome[:50]})
         channels = self.names(data.get("channel"), f"{path}.channel", self.result.channels)
         campaigns = self.names(data.get("campaign"), f"{path}.campaign", self.result.campaigns)
         within = self.whole(data, "within_days", f"{path}.within_days", low=1, high=MAX_WINDOW_DAYS)
@@ -311,7 +317,7 @@ class _Parser:
             self.error(f"{path}.count_lte", _("The upper count bound is below the lower one."))
         if len(self.result.errors) > before:
             return None
-        return EventLeaf(tuple(kinds), tuple(channels), tuple(campaigns), within, count_gte, high)
+        return EventLeaf(tuple(kinds), tuple(channels), tuple(campaigns), within, count_gte, high, tuple(outcomes))
 
     def names(self, data: Any, path: str, refs: dict[str, list[str]] | None = None) -> list[str]:
         if data is None:

@@ -120,6 +120,9 @@ def lead_set_bant(
             lead=lead, kind=LeadEventKind.BANT_CHANGED, data={"changed": changed, "bant": lead.bant},
             actor=actor, actor_label=actor_label, at=at,
         )  # fmt: skip
+        from leads.qualification.services import leads_qualify_later  # it imports this module
+
+        leads_qualify_later(lead_ids=[lead.pk])  # "grade A1 and BANT >= 2" may hold now
     return changed
 
 

@@ -164,6 +164,7 @@
     body.appendChild(pick("seg-ev-kind", T.activity, T.any_kind, config.kinds, event.kind));
     body.appendChild(pick("seg-ev-channel", T.any_channel, T.any_channel, config.channels, event.channel));
     body.appendChild(pick("seg-ev-campaign", T.any_campaign, T.any_campaign, config.campaigns, event.campaign));
+    body.appendChild(pick("seg-ev-outcome", T.any_outcome, T.any_outcome, config.outcomes, event.outcome));
     body.appendChild(el("span", { "class": "seg-word", text: T.in_last }));
     body.appendChild(number("seg-ev-days", T.days, "within_days", "30", "1"));
     body.appendChild(el("span", { "class": "seg-word", text: T.days + ", " + T.at_least }));
@@ -261,7 +262,7 @@
     }
     if (name === EVENT) {
       var event = {};
-      [["kind", ".seg-ev-kind"], ["channel", ".seg-ev-channel"], ["campaign", ".seg-ev-campaign"]].forEach(function (pair) {
+      [["kind", ".seg-ev-kind"], ["channel", ".seg-ev-channel"], ["campaign", ".seg-ev-campaign"], ["outcome", ".seg-ev-outcome"]].forEach(function (pair) {
         var select = q(pair[1]);
         if (select.multiple) event[pair[0]] = Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; });
         else if (select.value) event[pair[0]] = select.value;
