@@ -9,7 +9,10 @@ class NurturingConfig(AppConfig):
 
     def ready(self) -> None:
         # SLA clocks follow the lead signals; the lead API and timeline show clocks through leads.hooks.
-        from nurturing import hooks, receivers
+        from nurturing import hooks, hooks_sequences, receivers, receivers_sequences
 
         receivers.connect()
         hooks.register()
+        # Sequences: enrol and exit on the lead signals; the lead API's `enrollments` and message timeline.
+        receivers_sequences.connect()
+        hooks_sequences.register()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nurturing.views import clocks, inbox, tasks
+from nurturing.views import clocks, inbox, tasks, unsubscribe
 
 app_name = "nurturing"
 
@@ -12,4 +12,5 @@ urlpatterns: list = [
     path("tasks/", tasks.task_list, name="tasks"),
     path("tasks/<int:pk>/done/", tasks.task_done, name="task-done"),
     path("clocks/", clocks.team_clocks, name="clocks"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

@@ -2,9 +2,12 @@
 
 from rest_framework.routers import SimpleRouter
 
+from nurturing.api.sequences import EnrollmentViewSet, SequenceViewSet
 from nurturing.api.tasks import TaskViewSet
 
 router = SimpleRouter()
 router.register("tasks", TaskViewSet, basename="task")
+router.register("sequences", SequenceViewSet, basename="sequence")
+router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 
 urlpatterns = router.urls

@@ -49,6 +49,12 @@ class Sweep(Protocol):
 SWEEPS: list[tuple[str, str | Callable[..., int]]] = [
     ("sla_breaches", "nurturing.services.sla_breach.sla_clocks_breach_due"),
     ("tasks_overdue", "nurturing.services.tasks.tasks_overdue_notify"),
+    ("enrollment_exits", "nurturing.services.triggers.enrollments_exit_engaged"),
+    ("inactivity_triggers", "nurturing.services.triggers.sequences_enroll_inactive"),
+    ("segment_entry_triggers", "nurturing.services.triggers.sequences_enroll_segment_entries"),
+    ("enrollment_steps", "nurturing.services.engine.enrollments_run_due"),
+    ("messages_deliver", "nurturing.services.messages.messages_deliver_due"),
+    ("ab_winners", "nurturing.services.ab_tests.ab_winners_choose"),
 ]
 
 DEFAULT_BATCH_SIZE = 500
