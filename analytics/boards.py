@@ -14,13 +14,14 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.charts import bar_chart, funnel_chart
-from analytics.choices import AttributionModel
+from analytics.charts import band_color, bar_chart, funnel_chart, styled
+from analytics.choices import AttributionGroup, AttributionModel, LtvCacBand, PaybackBand
 from analytics.formatting import Kind, format_value
 from analytics.panels import MACHINE_COLUMNS, ExtraTable, Panel, labels_of, register, series
 from analytics.queries.attribution import AttributionComparisonQuery, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, QueryResult
 from analytics.queries.funnel import FunnelQuery
+from analytics.queries.unit_economics import UnitEconomicsQuery
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,84 @@ ATTRIBUTION_COMPARISON = register(Panel(
 ))  # fmt: skip
 
 
+# --- unit economics ---------------------------------------------------------------------------------------
+
+
+def _economics_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> UnitEconomicsQuery:
+    return UnitEconomicsQuery(filters=filters)
+
+
+def _economics_figure(result: QueryResult) -> go.Figure:
+    """LTV/CAC per channel, each bar in its band's colour, with the band limits (1, 3, 5) drawn across."""
+    frame = result.frame
+    bands = [str(band) for band in series(frame, "band")]
+    figure = bar_chart(labels_of(frame), [(_("LTV/CAC"), series(frame, "ltv_cac"))], horizontal=True,
+                       colors=[band_color(band) for band in bands])  # fmt: skip
+    for limit in (1, 3, 5):
+        figure.add_vline(x=limit, line_dash="dot", line_color="#94a3b8", annotation_text=f"{limit}×",
+                         annotation_position="top")  # fmt: skip
+    return styled(figure, legend=False)
+
+
+def _economics_summary(result: QueryResult) -> list[tuple[str, str]]:
+    total, ledger = result.data.get("total") or {}, result.data.get("ledger") or {}
+    bands = {**dict(LtvCacBand.choices), **dict(PaybackBand.choices)}
+    return [
+        (_("CAC (fully loaded)"), format_value(total.get("cac"), Kind.MONEY)),
+        (_("LTV"), format_value(total.get("ltv"), Kind.MONEY)),
+        (_("LTV/CAC"), f"{format_value(total.get('ltv_cac'), Kind.MULTIPLE)} · "
+                       f"{bands.get(str(total.get('band')), '')}"),
+        (_("CAC payback"), f"{format_value(total.get('payback_months'), Kind.MONTHS)} · "
+                           f"{bands.get(str(total.get('payback_band')), '')}"),
+        (_("Annual churn"), format_value(ledger.get("annual_churn"), Kind.PERCENT)),
+        (_("NRR"), format_value(ledger.get("nrr"), Kind.PERCENT)),
+    ]  # fmt: skip
+
+
+UNIT_ECONOMICS = register(Panel(
+    slug="unit-economics", title=gettext_lazy("CAC, LTV and payback by channel"),
+    description=gettext_lazy("Fully loaded CAC = all costs / new customers; LTV = ARPU × gross margin / annual "
+                             "churn. LTV/CAC under 1 loses money, 3 to 5 is healthy; payback under 6 months is "
+                             "excellent, over 12 needs work."),
+    query=_economics_query, figure=_economics_figure, summary=_economics_summary, wide=True,
+    hidden=(*MACHINE_COLUMNS, "channel", "paid_cost", "annual_churn", "attributed_ltv"),
+    kinds={"leads": Kind.INT, "mqls": Kind.INT, "new_customers": Kind.INT, "ltv_cac": Kind.MULTIPLE,
+           "payback_months": Kind.MONTHS, "roi": Kind.PERCENT, "roi_long_term": Kind.PERCENT,
+           "band": Kind.TEXT, "payback_band": Kind.TEXT},
+))  # fmt: skip
+
+
+# --- campaign ROI -----------------------------------------------------------------------------------------
+
+
+def _campaign_roi_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> AttributionQuery:
+    """ROI per campaign = (revenue credited to its touchpoints, linear model − its cost) / its cost."""
+    return AttributionQuery(filters=filters, model=AttributionModel.LINEAR, group_by=AttributionGroup.CAMPAIGN)
+
+
+def _campaign_roi_figure(result: QueryResult) -> go.Figure:
+    frame = result.frame
+    rois = series(frame, "roi")
+    colors = ["#16a34a" if value is not None and value == value and value >= 0 else "#dc2626" for value in rois]
+    return bar_chart(labels_of(frame), [(_("ROI"), rois)], horizontal=True, tick_format=".0%", colors=colors)
+
+
+CAMPAIGN_ROI = register(Panel(
+    slug="campaign-roi", title=gettext_lazy("Campaign ROI"),
+    description=gettext_lazy("Revenue credited to each campaign's touchpoints (linear attribution) against the "
+                             "campaign's costs in the period; a campaign that spent and won nothing shows −100 %."),
+    query=_campaign_roi_query, figure=_campaign_roi_figure,
+    kinds={"revenue": Kind.MONEY, "cost": Kind.MONEY, "conversions": Kind.FRACTION, "share": Kind.PERCENT,
+           "roi": Kind.PERCENT},
+))  # fmt: skip
+
+
 BOARDS: dict[str, Board] = {
     "overview": Board(
         slug="overview", title=gettext_lazy("Marketing dashboard"),
         description=gettext_lazy("Which channels bring leads that convert, what a customer costs, and how fast "
                                  "it pays back."),
-        panels=("funnel",),
+        panels=("funnel", "unit-economics", "campaign-roi"),
     ),
     "attribution": Board(
         slug="attribution", title=gettext_lazy("Attribution"),

@@ -50,8 +50,8 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.choices import Tier
 from leadflow.errors import ValidationFailed
@@ -199,7 +199,8 @@ class AnalyticsQuery:
 
         params = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
         digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
-        return f"analytics:{self.name}:{version or data_version()}:{digest}"
+        # Labels in the frame and data are translated: one cached result per language.
+        return f"analytics:{self.name}:{version or data_version()}:{get_language() or 'en'}:{digest}"
 
     def run(self, *, use_cache: bool = True) -> QueryResult:
         """Validate, then answer from the cache or compute and cache. Idempotent; reads only."""

@@ -117,3 +117,47 @@ def test_chinese_dashboard_labels_are_translated(journeys: dict[str, object]) ->
     response = client.get(reverse("analytics:overview"), PERIOD)
     view = response.context["panels"][0]
     assert view.tables[0].headers[0][1] != "Stage"
+
+
+def _won_with_cost() -> None:
+    """Given one Baidu customer won in February for ¥120,000 (its only touchpoint a Baidu visit, inside the
+    spring-expo campaign) and ¥40,000 of Baidu media cost in February, ¥20,000 of it on the campaign."""
+    from decimal import Decimal
+
+    from leads.models import Channel, Cost
+    from tests.factories import CampaignFactory, TouchpointFactory
+
+    baidu = Channel.objects.get(slug="baidu")
+    expo = CampaignFactory(slug="spring-expo", name="Spring expo", channel=baidu)
+    customer = make_journey(["lead"], start=at(1), source_channel=baidu)
+    TouchpointFactory(lead=customer, channel=baidu, campaign=expo, occurred_at=at(1))
+    make_journey(["lead", "mql", "sal", "sql", "opportunity", "customer"], lead=customer, start=at(1))
+    Cost.objects.create(channel=baidu, month=dt.date(2026, 2, 1), category="media", amount=Decimal("20000"))
+    Cost.objects.create(campaign=expo, month=dt.date(2026, 2, 1), category="events", amount=Decimal("20000"))
+
+
+def test_unit_economics_panel_shows_cac_and_band_per_channel(journeys: dict[str, object]) -> None:
+    _won_with_cost()
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), PERIOD)
+    view = next(view for view in response.context["panels"] if view.panel.slug == "unit-economics")
+    assert not view.error
+    headings = [heading for _key, heading in view.tables[0].headers]
+    rows = {row[0][0]: dict(zip(headings, (text for text, _kind in row), strict=True)) for row in view.tables[0].rows}
+    # Baidu: two customers won in the period (the fixture's and this one), ¥40,000 of cost -> CAC ¥20,000
+    assert rows["Baidu"]["CAC (fully loaded)"] == "¥20,000.00"
+    assert rows["Baidu"]["New customers"] == "2"
+    assert "LTV/CAC band" in headings
+    figure = json.loads(view.chart_json)
+    assert figure["data"][0]["orientation"] == "h"
+    assert reverse("analytics:export", args=["unit-economics"]) in response.content.decode()
+
+
+def test_campaign_roi_panel_credits_the_campaign_and_subtracts_its_cost(journeys: dict[str, object]) -> None:
+    _won_with_cost()
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), PERIOD)
+    view = next(view for view in response.context["panels"] if view.panel.slug == "campaign-roi")
+    headings = [heading for _key, heading in view.tables[0].headers]
+    rows = {row[0][0]: dict(zip(headings, (text for text, _kind in row), strict=True)) for row in view.tables[0].rows}
+    assert rows["Spring expo"]["Credited revenue"] == "¥120,000.00"
+    assert rows["Spring expo"]["Cost"] == "¥20,000.00"
+    assert rows["Spring expo"]["ROI"] == "500.0\u00a0%"  # (120,000 − 20,000) / 20,000
