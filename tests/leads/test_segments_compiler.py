@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import Tier
+from leadflow.errors import ValidationFailed
 from leads.choices import Stage, Temperature, TouchpointKind
 from leads.models import Lead, Tag
 from leads.segments.compiler import segment_q
@@ -262,3 +263,27 @@ def test_the_spec_example_is_one_query():
 
     assert found == {hit.pk, tagged.pk}
     assert len(queries) == 1
+
+
+def test_bant_points_met_counts_the_confirmed_points():
+    none = LeadFactory()
+    two = LeadFactory(bant_budget=True, bant_timing=True)
+    four = LeadFactory(bant_budget=True, bant_authority=True, bant_need=True, bant_timing=True)
+
+    assert matching(leaf("bant_count", "gte", 2)) == {two.pk, four.pk}
+    assert matching(leaf("bant_count", "eq", 0)) == {none.pk}
+    assert matching(leaf("bant_count", "between", [1, 3])) == {two.pk}
+    assert matching({"not": leaf("bant_count", "lt", 4)}) == {four.pk}
+
+
+def test_event_outcome_matches_logged_calls_with_that_outcome():
+    booked, no_answer = LeadFactory(), LeadFactory()
+    TouchpointFactory(lead=booked, kind=TouchpointKind.CALL, occurred_at=NOW - dt.timedelta(days=1),
+                      properties={"outcome": "meeting_booked"})  # fmt: skip
+    TouchpointFactory(lead=no_answer, kind=TouchpointKind.CALL, occurred_at=NOW - dt.timedelta(days=1),
+                      properties={"outcome": "no_answer"})  # fmt: skip
+
+    assert matching({"event": {"kind": "call", "outcome": ["meeting_booked"], "within_days": 7}}) == {booked.pk}
+    with pytest.raises(ValidationFailed) as bad:
+        matching({"event": {"kind": "call", "outcome": "nonsense"}})
+    assert "rule.event.outcome" in bad.value.errors
