@@ -22,6 +22,7 @@ from analytics.queries.attribution import AttributionComparisonQuery, Attributio
 from analytics.queries.base import AnalyticsFilters, QueryResult
 from analytics.queries.funnel import FunnelQuery
 from analytics.queries.unit_economics import UnitEconomicsQuery
+from analytics.queries.velocity import VelocityQuery
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,41 @@ CAMPAIGN_ROI = register(Panel(
 ))  # fmt: skip
 
 
+# --- velocity ---------------------------------------------------------------------------------------------
+
+
+def _velocity_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> VelocityQuery:
+    return VelocityQuery(filters=filters)
+
+
+def _velocity_figure(result: QueryResult) -> go.Figure:
+    frame = result.frame
+    return bar_chart(labels_of(frame), [(_("Median days"), series(frame, "median_days")),
+                                        (_("75th percentile days"), series(frame, "p75_days"))],
+                     horizontal=True)  # fmt: skip
+
+
+def _velocity_summary(result: QueryResult) -> list[tuple[str, str]]:
+    cycle = result.data.get("sales_cycle") or {}
+    return [
+        (_("Sales cycle (median)"), format_value(cycle.get("median_days"), Kind.DAYS)),
+        (_("Sales cycle (75th percentile)"), format_value(cycle.get("p75_days"), Kind.DAYS)),
+        (_("Customers measured"), format_value(cycle.get("leads"), Kind.INT)),
+    ]
+
+
+VELOCITY = register(Panel(
+    slug="velocity", title=gettext_lazy("How fast leads move"),
+    description=gettext_lazy("Days from entering one stage to entering the next, for leads that reached the next "
+                             "stage in the period; the last row is the whole sales cycle."),
+    query=_velocity_query, figure=_velocity_figure, summary=_velocity_summary,
+    hidden=(*MACHINE_COLUMNS, "from_stage", "to_stage"),
+    kinds={"leads": Kind.INT, "median_days": Kind.DAYS, "p75_days": Kind.DAYS},
+    extra_tables=(ExtraTable("time_in_stage", gettext_lazy("Time in the current stage"),
+                             VelocityQuery.current_columns),),
+))  # fmt: skip
+
+
 BOARDS: dict[str, Board] = {
     "overview": Board(
         slug="overview", title=gettext_lazy("Marketing dashboard"),
@@ -208,5 +244,10 @@ BOARDS: dict[str, Board] = {
         description=gettext_lazy("What each attribution model says each channel, campaign or touchpoint kind "
                                  "earned, against what it cost."),
         panels=("attribution-comparison", "attribution"), params=("attribution",),
+    ),
+    "sales": Board(
+        slug="sales", title=gettext_lazy("Velocity and SLA"),
+        description=gettext_lazy("How fast leads move through the funnel and who keeps the hand-off SLA."),
+        panels=("velocity",),
     ),
 }  # fmt: skip
