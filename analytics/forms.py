@@ -75,3 +75,27 @@ def attribution_params(data: dict[str, Any]) -> dict[str, Any]:
         "lookback_days": DEFAULT_LOOKBACK_DAYS if data.get("lookback_days") is None else data["lookback_days"],
         "half_life_days": DEFAULT_HALF_LIFE_DAYS if data.get("half_life_days") is None else data["half_life_days"],
     }
+
+
+class CalculatorForm(forms.Form):
+    """The unit-economics calculator's inputs; rates are fractions (0.8 = 80 %) as in the API."""
+
+    cac = forms.DecimalField(label=_("CAC"), max_digits=16, decimal_places=2, required=False)
+    arpu = forms.DecimalField(label=_("ARPU (per year)"), max_digits=16, decimal_places=2, required=False)
+    gross_margin = forms.DecimalField(
+        label=_("Gross margin"), max_digits=6, decimal_places=4, required=False, help_text=_("0.8 = 80 %")
+    )
+    annual_churn = forms.DecimalField(
+        label=_("Annual churn"), max_digits=6, decimal_places=4, required=False, help_text=_("0.2 = 20 % a year")
+    )
+
+
+class SimpleLtvForm(forms.Form):
+    """The simple LTV form of the spec: price per purchase x purchases per year x average years."""
+
+    price = forms.DecimalField(label=_("Price per purchase"), max_digits=16, decimal_places=2, min_value=0,
+                               required=False)  # fmt: skip
+    purchases_per_year = forms.DecimalField(label=_("Purchases per year"), max_digits=8, decimal_places=2,
+                                            min_value=0, required=False)  # fmt: skip
+    average_years = forms.DecimalField(label=_("Average years as a customer"), max_digits=6, decimal_places=2,
+                                       min_value=0, required=False)  # fmt: skip

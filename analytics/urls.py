@@ -1,10 +1,11 @@
 from django.urls import path
 
-from analytics import views
+from analytics import planning_views, views
 
 app_name = "analytics"
 urlpatterns = [
     path("", views.board, name="overview"),
     path("export/<slug:slug>.csv", views.panel_export, name="export"),
+    path("calculator/", planning_views.calculator, name="calculator"),
     path("<slug:slug>/", views.board, name="board"),
 ]

@@ -1,0 +1,113 @@
+"""Planning pages: the unit-economics calculator and the what-if funnel simulator.
+
+Each page starts from the data (the baseline), lets a marketer edit the inputs and shows the baseline and the
+plan side by side. The form is a GET (bookmarkable); htmx swaps only the result. The engine's calculator and
+simulator do the arithmetic, so the page and the API always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from analytics.boards import BOARDS
+from analytics.economics import ltv_simple
+from analytics.formatting import Kind, format_value
+from analytics.forms import CalculatorForm, SimpleLtvForm
+from analytics.panels import code_labels
+from analytics.planning import economics_baseline
+from analytics.queries.unit_economics import UnitEconomicsCalculation
+from analytics.views import require_analytics
+from leadflow.errors import ValidationFailed
+from leads.views.leads import _is_fragment, _render
+
+CALCULATOR_ROWS: tuple[tuple[str, Any, str], ...] = (
+    ("ltv", gettext_lazy("LTV"), Kind.MONEY),
+    ("ltv_cac", gettext_lazy("LTV/CAC"), Kind.MULTIPLE),
+    ("band", gettext_lazy("LTV/CAC band"), Kind.TEXT),
+    ("payback_months", gettext_lazy("CAC payback"), Kind.MONTHS),
+    ("payback_band", gettext_lazy("Payback band"), Kind.TEXT),
+    ("lifetime_years", gettext_lazy("Customer lifetime"), Kind.YEARS),
+)
+INPUT_ROWS: tuple[tuple[str, str], ...] = (
+    ("cac", Kind.MONEY),
+    ("arpu", Kind.MONEY),
+    ("gross_margin", Kind.PERCENT),
+    ("annual_churn", Kind.PERCENT),
+)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    baseline: str
+    plan: str
+    changed: bool
+    band: str = ""  # the plan's band code, for its colour
+
+
+def calculate(inputs: Mapping[str, Decimal | None]) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
+    """The calculator's answer for these inputs, or the errors naming the inputs (missing ones included)."""
+    missing = {name: [_("Enter a value; the data has none for this period.")] for name, _kind in INPUT_ROWS
+               if inputs.get(name) is None}  # fmt: skip
+    if missing:
+        return None, missing
+    try:
+        result = UnitEconomicsCalculation(**{name: inputs[name] for name, _kind in INPUT_ROWS}).run()  # type: ignore[arg-type]
+    except ValidationFailed as error:
+        return None, dict(error.errors)
+    return result.data, {}
+
+
+def compare_rows(baseline_inputs: Mapping[str, Any], baseline: dict[str, Any] | None, plan_inputs: Mapping[str, Any],
+                 plan: dict[str, Any] | None) -> list[CompareRow]:  # fmt: skip
+    labels = dict(CalculatorForm.base_fields.items())
+    codes = code_labels()
+    rows = []
+    for name, kind in INPUT_ROWS:
+        before, after = format_value(baseline_inputs.get(name), kind), format_value(plan_inputs.get(name), kind)
+        rows.append(CompareRow(str(labels[name].label), before, after, before != after))
+    for name, label, kind in CALCULATOR_ROWS:
+        raw_before, raw_after = (baseline or {}).get(name), (plan or {}).get(name)
+        if kind == Kind.TEXT:
+            before, after = str(codes.get(raw_before or "", "—")), str(codes.get(raw_after or "", "—"))
+        else:
+            before, after = format_value(raw_before, kind), format_value(raw_after, kind)
+        rows.append(CompareRow(str(label), before, after, before != after, band=str(raw_after or "")))
+    return rows
+
+
+@login_required
+@require_GET
+def calculator(request: HttpRequest) -> HttpResponse:
+    require_analytics(request)
+    baseline = economics_baseline()
+    edited = "cac" in request.GET
+    form = CalculatorForm(request.GET if edited else None, initial=baseline.initial())
+    plan_inputs: dict[str, Any] = baseline.initial()
+    if edited and form.is_valid():
+        plan_inputs.update({key: value for key, value in form.cleaned_data.items() if value is not None})
+    baseline_result, _baseline_errors = calculate(baseline.initial())
+    plan_result, errors = calculate(plan_inputs) if not (edited and form.errors) else (None, {})
+    for name, messages in errors.items() if edited else ():
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+    simple = SimpleLtvForm(request.GET if "price" in request.GET else None)
+    simple_ltv = None
+    if simple.is_bound and simple.is_valid() and None not in simple.cleaned_data.values():
+        simple_ltv = format_value(ltv_simple(**simple.cleaned_data), Kind.MONEY)
+    context = {
+        "form": form, "simple": simple, "simple_ltv": simple_ltv, "baseline": baseline,
+        "rows": compare_rows(baseline.initial(), baseline_result, plan_inputs, plan_result),
+        "boards": list(BOARDS.values()), "has_plan": plan_result is not None,
+    }  # fmt: skip
+    template = "analytics/_calculator_result.html" if _is_fragment(request) else "analytics/calculator.html"
+    return _render(request, template, context, status=422 if form.errors else 200)

@@ -1,0 +1,70 @@
+"""Planning pages: the unit-economics calculator (baseline from the data beside the edited plan) and the
+what-if simulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from leadflow.roles import Role
+from tests.factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketer() -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user_with_role(Role.MARKETER))
+    return client
+
+
+def rows_of(response: object) -> dict[str, tuple[str, str]]:
+    return {row.label: (row.baseline, row.plan) for row in response.context["rows"]}  # type: ignore[attr-defined]
+
+
+def test_calculator_gives_ltv_ratio_and_payback_with_bands_for_the_plan(marketer: Client) -> None:
+    # CAC 20,000, ARPU 120,000 a year, margin 80 %, churn 20 %: lifetime 5 years, LTV 120,000 × 0.8 × 5 =
+    # 480,000, LTV/CAC 24 (very healthy), payback 20,000 / (120,000 / 12 × 0.8) = 2.5 months (excellent)
+    response = marketer.get(reverse("analytics:calculator"),
+                            {"cac": "20000", "arpu": "120000", "gross_margin": "0.8", "annual_churn": "0.2"})  # fmt: skip
+    assert response.status_code == 200
+    rows = rows_of(response)
+    assert rows["LTV"][1] == "¥480,000.00"
+    assert rows["LTV/CAC"][1] == "24.00×"
+    assert rows["LTV/CAC band"][1] == "Very healthy: invest more"
+    assert rows["CAC payback"][1] == "2.5 months"
+    assert rows["Payback band"][1] == "Excellent"
+    assert rows["Customer lifetime"][1] == "5.0 years"
+
+
+def test_calculator_without_data_shows_a_dash_for_the_baseline(marketer: Client) -> None:
+    response = marketer.get(reverse("analytics:calculator"))
+    assert response.status_code == 200
+    assert rows_of(response)["LTV"][0] == "—"
+    assert 'id="calculator-form"' in response.content.decode()
+
+
+def test_calculator_rate_outside_0_1_is_named_in_the_fragment(marketer: Client) -> None:
+    response = marketer.get(
+        reverse("analytics:calculator"),
+        {"cac": "20000", "arpu": "120000", "gross_margin": "1.5", "annual_churn": "0.2"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert body.startswith('<section class="card" id="calculator-result"')
+    assert 'data-field="gross_margin"' in body and "between 0 and 1" in body
+
+
+def test_simple_ltv_multiplies_price_purchases_and_years(marketer: Client) -> None:
+    response = marketer.get(reverse("analytics:calculator"),
+                            {"price": "5000", "purchases_per_year": "4", "average_years": "3"})  # fmt: skip
+    assert response.context["simple_ltv"] == "¥60,000.00"  # 5,000 × 4 × 3
+
+
+def test_sdr_may_not_open_the_calculator() -> None:
+    client = Client()
+    client.force_login(user_with_role(Role.SDR))
+    assert client.get(reverse("analytics:calculator")).status_code == 403
