@@ -27,8 +27,8 @@ def rows_of(response: object) -> dict[str, tuple[str, str]]:
 def test_calculator_gives_ltv_ratio_and_payback_with_bands_for_the_plan(marketer: Client) -> None:
     # CAC 20,000, ARPU 120,000 a year, margin 80 %, churn 20 %: lifetime 5 years, LTV 120,000 × 0.8 × 5 =
     # 480,000, LTV/CAC 24 (very healthy), payback 20,000 / (120,000 / 12 × 0.8) = 2.5 months (excellent)
-    response = marketer.get(reverse("analytics:calculator"),
-                            {"cac": "20000", "arpu": "120000", "gross_margin": "0.8", "annual_churn": "0.2"})  # fmt: skip
+    inputs = {"cac": "20000", "arpu": "120000", "gross_margin": "0.8", "annual_churn": "0.2"}
+    response = marketer.get(reverse("analytics:calculator"), inputs)
     assert response.status_code == 200
     rows = rows_of(response)
     assert rows["LTV"][1] == "¥480,000.00"
