@@ -29,6 +29,7 @@ from leads.demo.logins import Login, demo_logins, demo_users_ensure
 from leads.demo.people import accounts_plan
 from leads.demo.planner import demo_plan
 from leads.demo.plans import AccountPlan, CampaignPlan, Deal, DemoPlan, Event, LeadPlan, Rng, Touch, Window
+from leads.demo.routing import demo_routing_ensure
 from leads.demo.timeline import demo_window, local_at
 from leads.models import Campaign, Channel, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
 from leads.scoring.services import channel_conversions_count, leads_scores_refresh
@@ -67,6 +68,8 @@ def demo_seed(
         users = demo_users_ensure(password=password)
         counts = _plan_write(plan, users)
         _scores_write(today)
+        now = min(timezone.now(), dt.datetime.combine(today, dt.time(23, 59), tzinfo=DEMO_TZ))
+        counts["routing"] = demo_routing_ensure(users=users, now=now)
     return DemoReport(created=True, seed=seed, today=today, counts=counts, stages=demo_stage_counts(),
                       logins=demo_logins(password=password))  # fmt: skip
 
