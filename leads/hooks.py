@@ -20,7 +20,15 @@
    (`leads.selectors.TimelineItem(at, type, data)`; `type` names the entry, e.g. `sla_breached`,
    `message_sent`.) Register with ``lead_timeline_register("messages", message_timeline_items)``.
 
-Registering a name twice replaces the first (ready() may run twice in tests). Providers must be read-only.
+3. **Demo data** (`demo_seed_register`): `manage.py seed_demo` writes the leads in bulk (no signals), then calls
+   each registered seeder so other apps add their own rows for the demo leads::
+
+       def seeder(*, now: datetime) -> int: ...   # idempotent; returns how many rows it wrote
+
+   Register with ``demo_seed_register("sla_clocks", demo_clocks_seed)``.
+
+Registering a name twice replaces the first (ready() may run twice in tests). Field and timeline providers
+must be read-only.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ TimelineProvider = Callable[..., list["TimelineItem"]]
 
 _FIELDS: dict[str, LeadFieldProvider] = {}
 _TIMELINES: dict[str, TimelineProvider] = {}
+_DEMO_SEEDERS: dict[str, Callable[..., int]] = {}
 
 
 def lead_field_register(name: str, provider: LeadFieldProvider) -> None:
@@ -46,6 +55,15 @@ def lead_field_register(name: str, provider: LeadFieldProvider) -> None:
 
 def lead_timeline_register(name: str, provider: TimelineProvider) -> None:
     _TIMELINES[name] = provider
+
+
+def demo_seed_register(name: str, seeder: Callable[..., int]) -> None:
+    _DEMO_SEEDERS[name] = seeder
+
+
+def demo_seed_extras(*, now: dt.datetime) -> dict[str, int]:
+    """Run every registered demo seeder; returns rows written per seeder."""
+    return {name: seeder(now=now) for name, seeder in _DEMO_SEEDERS.items()}
 
 
 def lead_field_values(*, name: str, lead: Lead, siblings: Iterable[Lead] | None, cache: dict[str, Any],
@@ -69,3 +87,4 @@ def lead_timeline_extra(*, lead: Lead, limit: int, before: dt.datetime | None) -
     for provider in _TIMELINES.values():
         items.extend(provider(lead=lead, limit=limit, before=before))
     return items
+

@@ -10,11 +10,13 @@ module, and call it from `NurturingConfig.ready()`::
 
 from __future__ import annotations
 
-from leads.hooks import lead_field_register, lead_timeline_register
+from leads.hooks import demo_seed_register, lead_field_register, lead_timeline_register
 
 
 def register() -> None:
+    from nurturing.demo import demo_clocks_seed
     from nurturing.selectors.sla import sla_for_leads, sla_timeline_items
 
     lead_field_register("sla", sla_for_leads)
     lead_timeline_register("sla", sla_timeline_items)
+    demo_seed_register("sla_clocks", demo_clocks_seed)

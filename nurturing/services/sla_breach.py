@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
@@ -37,7 +38,7 @@ NOTIFICATION_KIND = "sla_breached"  # leads.routing Notification.kind (a free-fo
 RECYCLE_LABEL = "sla:follow_up"
 
 
-def sla_clocks_due(*, now: dt.datetime, limit: int) -> Any:
+def sla_clocks_due(*, now: dt.datetime, limit: int) -> QuerySet[SlaClock]:
     """Open, unbreached clocks due at `now`, oldest due first: the scan the partial index answers."""
     return SlaClock.objects.filter(closed_at__isnull=True, breached_at__isnull=True, due_at__lte=now) \
         .order_by("due_at", "id")[:limit]
@@ -47,11 +48,10 @@ def sla_clocks_breach_due(*, now: dt.datetime, limit: int) -> int:
     """Tick sweep: breach up to `limit` due clocks in one transaction. Returns how many it breached."""
     breached = 0
     with transaction.atomic():
-        claimed = list(
-            SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=sla_clocks_due(now=now, limit=limit).values("pk"))
-            .select_related("policy", "owner", "lead").order_by("due_at", "id")
-        )  # fmt: skip
+        # The due predicates sit on the locking query itself, so PostgreSQL rechecks them on a row another
+        # worker just changed (a clock breached meanwhile is skipped, not claimed twice).
+        claimed = list(sla_clocks_due(now=now, limit=limit).select_for_update(skip_locked=True, of=("self",))
+                       .select_related("policy", "owner", "lead"))  # fmt: skip
         for clock in claimed:
             with transaction.atomic():  # a savepoint: one bad row must not undo the batch's other breaches
                 breached += sla_clock_breach(clock=clock, now=now)

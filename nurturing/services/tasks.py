@@ -89,10 +89,9 @@ def tasks_overdue_notify(*, now: dt.datetime, limit: int) -> int:
     """Tick sweep: one reminder per overdue open task (claimed with SKIP LOCKED, marked in the same
     transaction). Returns how many reminders it sent. A second run for the same `now` finds none."""
     with transaction.atomic():
-        due = SdrTask.objects.filter(done_at__isnull=True, overdue_notified_at__isnull=True, due_at__lte=now) \
-            .order_by("due_at", "id").values("pk")[:limit]
-        claimed = list(SdrTask.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=due)
-                       .select_related("lead", "assignee"))  # fmt: skip
+        claimed = list(SdrTask.objects.filter(done_at__isnull=True, overdue_notified_at__isnull=True, due_at__lte=now)
+                       .select_for_update(skip_locked=True, of=("self",)).select_related("lead", "assignee")
+                       .order_by("due_at", "id")[:limit])  # fmt: skip
         sent = 0
         for task in claimed:
             if not SdrTask.objects.filter(pk=task.pk, overdue_notified_at__isnull=True).update(overdue_notified_at=now):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, cast
@@ -14,6 +15,24 @@ from leads.models import Lead
 from tests.factories import LeadFactory
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def sla_policies_ensure() -> None:
+    """The policies the migration seeds (a transactional test elsewhere may have flushed them)."""
+    from nurturing.models import SlaPolicy
+
+    seed = importlib.import_module("nurturing.migrations.0002_seed_sla_policies")
+    for code, name, deadline, unit, recycle, description in seed.POLICIES:
+        SlaPolicy.objects.get_or_create(code=code, defaults={
+            "name": name, "deadline": deadline, "unit": unit, "recycle_on_breach": recycle, "description": description,
+        })  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _sla_policies(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("django_db_blocker")
+        sla_policies_ensure()
 
 
 @pytest.fixture

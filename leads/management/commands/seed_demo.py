@@ -10,9 +10,11 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leads.demo import DEFAULT_LEADS, DEMO_PASSWORD, DEMO_TZ, DemoReport, Login, demo_seed
+from leads.hooks import demo_seed_extras
 
 
 class Command(BaseCommand):
@@ -46,6 +48,10 @@ class Command(BaseCommand):
             seed=options["seed"], today=today, leads=options["leads"], password=options["password"],
             reset=options["reset"],
         )  # fmt: skip
+        # Other apps' demo rows (SLA clocks, tasks, enrollments), registered through leads.hooks.
+        end_of_today = dt.datetime.combine(report.today, dt.time(23, 59), tzinfo=DEMO_TZ)
+        extras = demo_seed_extras(now=min(timezone.now(), end_of_today))
+        report.counts.update({name: count for name, count in extras.items() if count})
         self._summary(report)
         self._logins(report.logins)
         self.stdout.write(_("Elapsed: %(seconds).1f s") % {"seconds": time.monotonic() - started})
