@@ -198,6 +198,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "nurturing.tasks.nurture_tick_task",
         "schedule": crontab(minute="*"),
     },
+    # Every 5 minutes: recompute the analytics dashboard's common panels when the data changed since the last
+    # run (one cheap data-version probe otherwise), so the first visitor after a change gets cached figures.
+    "analytics-panels-refresh": {
+        "task": "analytics.tasks.analytics_panels_refresh_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # 02:30 in Shanghai: recount channel conversions (source score) and rescore every lead (engagement decays).
     "scores-nightly": {
         "task": "leads.tasks.scores_nightly_task",
@@ -273,6 +279,8 @@ LEADFLOW = {
     "WEBHOOK_ALLOW_PRIVATE_URLS": env.bool("LEADFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False),
     # Routing: a rep with 2 or more SLA breaches in a month gets this share of leads the next month.
     "ROUTING_BREACH_FACTOR": env.float("LEADFLOW_ROUTING_BREACH_FACTOR", default=0.5),
+    # Analytics: gross margin (0-1) used for LTV and payback when a panel is not given one.
+    "GROSS_MARGIN": env.float("LEADFLOW_GROSS_MARGIN", default=0.8),
     # Absolute links in emails (unsubscribe, lead pages): the address people reach this site at.
     "SITE_URL": env.str("LEADFLOW_SITE_URL", default="http://127.0.0.1:8000"),
     # Nurture sequences: at most this many marketing messages per lead in any 7 days; none during quiet
