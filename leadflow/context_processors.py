@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from leadflow.roles import Action, user_can, user_roles
+from leadflow.roles import Action, Role, user_can, user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -12,6 +12,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "user_roles": sorted(str(role.label) for role in user_roles(user)),
         "nav_can_view_leads": user_can(user, Action.VIEW_LEADS) if user is not None else False,
+        "nav_can_work_queue": user is not None and (
+            Role.SDR in user_roles(user) or user_can(user, Action.MANAGE_ROUTING)
+        ),
         "nav_can_import_leads": user_can(user, Action.IMPORT_LEADS) if user is not None else False,
         "nav_can_manage_marketing": user_can(user, Action.MANAGE_MARKETING) if user is not None else False,
         "nav_can_manage_routing": user_can(user, Action.MANAGE_ROUTING) if user is not None else False,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("leads/", include("leads.urls")),
+    path("queue/", include("leads.queue.urls")),
     path("segments/", include("leads.segments.urls")),
     path("routing/", include("leads.routing.urls")),
     path("notifications/", include("leads.routing.notification_urls")),

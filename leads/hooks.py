@@ -88,3 +88,44 @@ def lead_timeline_extra(*, lead: Lead, limit: int, before: dt.datetime | None) -
         items.extend(provider(lead=lead, limit=limit, before=before))
     return items
 
+
+# 3. **Lead annotations** (`lead_annotation_register`): a column another app computes in SQL for lists that
+#    sort by it, e.g. the SDR queue's "SLA due" (the earliest open clock's due time). The factory returns an
+#    expression over `Lead` (typically a Subquery with OuterRef("pk")); unregistered names read as NULL.
+#
+# 4. **Nurture tracks** (`nurture_tracks_register`): where an SDR can send a lead that is not ready: a callable
+#    listing (slug, name) pairs and one that enrols a lead, `enrol(*, lead, slug, actor, now) -> None`
+#    (raising an ApplicationError naming the field when it cannot).
+
+_ANNOTATIONS: dict[str, Callable[[], Any]] = {}
+_TRACKS: dict[str, Callable[..., Any]] = {}
+
+
+def lead_annotation_register(name: str, factory: Callable[[], Any]) -> None:
+    _ANNOTATIONS[name] = factory
+
+
+def lead_annotation(name: str, *, output_field: Any) -> Any:
+    """The registered expression for `name`, or NULL of `output_field`'s type."""
+    from django.db.models import Value
+
+    factory = _ANNOTATIONS.get(name)
+    return factory() if factory is not None else Value(None, output_field=output_field)
+
+
+def nurture_tracks_register(*, choices: Callable[[], list[tuple[str, str]]], enrol: Callable[..., None]) -> None:
+    _TRACKS["choices"], _TRACKS["enrol"] = choices, enrol
+
+
+def nurture_track_choices() -> list[tuple[str, str]]:
+    provider = _TRACKS.get("choices")
+    return list(provider()) if provider is not None else []
+
+
+def nurture_track_enrol(*, lead: Lead, slug: str, actor: Any, now: dt.datetime) -> None:
+    enrol = _TRACKS.get("enrol")
+    if enrol is None:
+        from leadflow.errors import ValidationFailed
+
+        raise ValidationFailed("No nurture tracks are installed.", errors={"track": ["No nurture tracks."]})
+    enrol(lead=lead, slug=slug, actor=actor, now=now)

@@ -16,3 +16,7 @@ class NurturingConfig(AppConfig):
         # Sequences: enrol and exit on the lead signals; the lead API's `enrollments` and message timeline.
         receivers_sequences.connect()
         hooks_sequences.register()
+        # The SDR queue (leads) sorts by SLA due time and sends leads to nurture tracks through leads.hooks.
+        from nurturing import hooks_queue
+
+        hooks_queue.register()

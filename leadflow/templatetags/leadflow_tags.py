@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leads.choices import DisqualifyReason, LeadEventKind, LostReason, ReturnReason, Stage, Temperature
+from leads.choices import CallOutcome, DisqualifyReason, LeadEventKind, LostReason, ReturnReason, Stage, Temperature
 
 register = template.Library()
 
@@ -94,6 +94,11 @@ def change_reason(change: Any) -> str:
 @register.filter
 def stage_label(code: str) -> str:
     return str(Stage(code).label) if code in Stage.values else (code or "—")
+
+
+@register.filter
+def call_outcome(code: str) -> str:
+    return str(CallOutcome(code).label) if code in CallOutcome.values else (code or "")
 
 
 @register.filter
