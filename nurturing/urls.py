@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nurturing.views import clocks, inbox, tasks, unsubscribe
+from nurturing.views import clocks, inbox, sequences, tasks, unsubscribe
 
 app_name = "nurturing"
 
@@ -13,4 +13,15 @@ urlpatterns: list = [
     path("tasks/<int:pk>/done/", tasks.task_done, name="task-done"),
     path("clocks/", clocks.team_clocks, name="clocks"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+    path("sequences/", sequences.sequence_list, name="sequences"),
+    path("sequences/new/", sequences.sequence_edit, name="sequence-new"),
+    path("sequences/<int:pk>/", sequences.sequence_detail, name="sequence"),
+    path("sequences/<int:pk>/settings/", sequences.sequence_edit, name="sequence-edit"),
+    path("sequences/<int:pk>/status/<str:status>/", sequences.sequence_status, name="sequence-status"),
+    path("sequences/<int:pk>/steps/", sequences.step_create, name="step-add"),
+    path("sequences/<int:pk>/steps/<int:step_pk>/", sequences.step_edit, name="step-edit"),
+    path("sequences/<int:pk>/steps/<int:step_pk>/move/<str:direction>/", sequences.step_reorder, name="step-move"),
+    path("sequences/<int:pk>/steps/<int:step_pk>/delete/", sequences.step_remove, name="step-delete"),
+    path("sequences/<int:pk>/enroll/", sequences.enroll_segment, name="sequence-enroll"),
+    path("sequences/<int:pk>/dry-run/", sequences.dry_run, name="sequence-dry-run"),
 ]
