@@ -14,13 +14,15 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.charts import band_color, bar_chart, funnel_chart, styled
-from analytics.choices import AttributionGroup, AttributionModel, LtvCacBand, PaybackBand
+from analytics.charts import band_color, bar_chart, funnel_chart, stacked_by_month, styled
+from analytics.choices import AttributionModel, LtvCacBand, PaybackBand
 from analytics.formatting import Kind, format_value
 from analytics.panels import MACHINE_COLUMNS, ExtraTable, Panel, labels_of, register, series
 from analytics.queries.attribution import AttributionComparisonQuery, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, QueryResult
+from analytics.queries.campaigns import CampaignRoiQuery
 from analytics.queries.funnel import FunnelQuery
+from analytics.queries.series import ChannelSeriesQuery
 from analytics.queries.unit_economics import UnitEconomicsQuery
 from analytics.queries.velocity import VelocityQuery
 
@@ -175,9 +177,8 @@ UNIT_ECONOMICS = register(Panel(
 # --- campaign ROI -----------------------------------------------------------------------------------------
 
 
-def _campaign_roi_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> AttributionQuery:
-    """ROI per campaign = (revenue credited to its touchpoints, linear model − its cost) / its cost."""
-    return AttributionQuery(filters=filters, model=AttributionModel.LINEAR, group_by=AttributionGroup.CAMPAIGN)
+def _campaign_roi_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> CampaignRoiQuery:
+    return CampaignRoiQuery(filters=filters)
 
 
 def _campaign_roi_figure(result: QueryResult) -> go.Figure:
@@ -190,10 +191,33 @@ def _campaign_roi_figure(result: QueryResult) -> go.Figure:
 CAMPAIGN_ROI = register(Panel(
     slug="campaign-roi", title=gettext_lazy("Campaign ROI"),
     description=gettext_lazy("Revenue credited to each campaign's touchpoints (linear attribution) against the "
-                             "campaign's costs in the period; a campaign that spent and won nothing shows −100 %."),
+                             "campaign's costs in the period; long-term ROI uses the attributed lifetime value. "
+                             "A campaign that spent and won nothing shows −100 %."),
     query=_campaign_roi_query, figure=_campaign_roi_figure,
-    kinds={"revenue": Kind.MONEY, "cost": Kind.MONEY, "conversions": Kind.FRACTION, "share": Kind.PERCENT,
-           "roi": Kind.PERCENT},
+    hidden=(*MACHINE_COLUMNS, "campaign", "channel"),
+    kinds={"leads": Kind.INT, "new_customers": Kind.INT, "cost": Kind.MONEY, "attributed_revenue": Kind.MONEY,
+           "roi": Kind.PERCENT, "attributed_ltv": Kind.MONEY, "roi_long_term": Kind.PERCENT},
+))  # fmt: skip
+
+
+# --- leads and MQLs by channel over time ------------------------------------------------------------------
+
+
+def _series_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> ChannelSeriesQuery:
+    return ChannelSeriesQuery(filters=filters)
+
+
+def _series_figure(result: QueryResult) -> go.Figure:
+    """Two stacked-bar rows sharing the months: leads above, MQLs below, one colour per channel."""
+    return stacked_by_month(result.frame, month="month", group="label",
+                            values=(("leads", _("Leads")), ("mqls", _("MQLs"))))  # fmt: skip
+
+
+CHANNEL_SERIES = register(Panel(
+    slug="channel-series", title=gettext_lazy("Leads and MQLs by channel over time"),
+    description=gettext_lazy("Leads created and leads that became MQLs, per month and source channel."),
+    query=_series_query, figure=_series_figure, hidden=(*MACHINE_COLUMNS, "channel"),
+    kinds={"month": Kind.TEXT, "leads": Kind.INT, "mqls": Kind.INT},
 ))  # fmt: skip
 
 
@@ -237,7 +261,7 @@ BOARDS: dict[str, Board] = {
         slug="overview", title=gettext_lazy("Marketing dashboard"),
         description=gettext_lazy("Which channels bring leads that convert, what a customer costs, and how fast "
                                  "it pays back."),
-        panels=("funnel", "unit-economics", "campaign-roi"),
+        panels=("funnel", "channel-series", "unit-economics", "campaign-roi"),
     ),
     "attribution": Board(
         slug="attribution", title=gettext_lazy("Attribution"),

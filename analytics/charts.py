@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import get_language
+from plotly.subplots import make_subplots
 
 from analytics.formatting import plain_number
 
@@ -84,3 +86,22 @@ def band_color(band: str) -> str:
         "losing": "#dc2626", "unhealthy": "#f59e0b", "healthy": "#16a34a", "very_healthy": "#15803d",
         "excellent": "#15803d", "good": "#16a34a", "needs_work": "#f59e0b",
     }.get(band, "#94a3b8")  # fmt: skip
+
+
+def stacked_by_month(
+    frame: pd.DataFrame, *, month: str, group: str, values: Sequence[tuple[str, str]], height: int = 460
+) -> go.Figure:
+    """One row of stacked bars per value column (titled), x = months, a trace per group in a colour it keeps
+    across rows; the legend lists each group once."""
+    figure = make_subplots(rows=len(values), cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           subplot_titles=[title for _column, title in values])  # fmt: skip
+    groups = list(dict.fromkeys(str(name) for name in frame[group])) if group in frame else []
+    for row, (column, _title) in enumerate(values, start=1):
+        for index, name in enumerate(groups):
+            part = frame[frame[group] == name]
+            figure.add_trace(go.Bar(
+                name=name, x=[str(m) for m in part[month]], y=[plain_number(v) for v in part[column]],
+                legendgroup=name, showlegend=row == 1, marker={"color": PALETTE[index % len(PALETTE)]},
+            ), row=row, col=1)  # fmt: skip
+    figure.update_layout(barmode="stack")
+    return styled(figure, height=height)

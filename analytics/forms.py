@@ -99,3 +99,32 @@ class SimpleLtvForm(forms.Form):
                                             min_value=0, required=False)  # fmt: skip
     average_years = forms.DecimalField(label=_("Average years as a customer"), max_digits=6, decimal_places=2,
                                        min_value=0, required=False)  # fmt: skip
+
+
+SIMULATOR_STARTS = (("visit", _("Visits")), ("lead", _("Leads")))
+
+
+class SimulatorForm(forms.Form):
+    """What-if inputs: where the funnel starts, how many enter it, one rate per step (fractions, 0.25 = 25 %)
+    and the average deal. Empty fields keep the data's value."""
+
+    start = forms.ChoiceField(label=_("Start from"), choices=SIMULATOR_STARTS, required=False)
+    top = forms.DecimalField(label=_("How many enter"), max_digits=14, decimal_places=2, required=False)
+    average_deal = forms.DecimalField(label=_("Average deal"), max_digits=16, decimal_places=2, required=False)
+
+    def __init__(self, *args: Any, steps: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.steps = steps
+        for index, (label_from, label_to) in enumerate(steps):
+            self.fields[f"rate_{index}"] = forms.DecimalField(
+                label=_("%(from)s → %(to)s") % {"from": label_from, "to": label_to}, max_digits=6, decimal_places=4,
+                required=False,
+            )  # fmt: skip
+
+    def rate_fields(self) -> list[forms.BoundField]:
+        return [self[f"rate_{index}"] for index in range(len(self.steps))]
+
+    def rates(self) -> tuple[Any, ...] | None:
+        """The edited rates, or None when none was typed (the data's rates apply)."""
+        typed = [self.cleaned_data.get(f"rate_{index}") for index in range(len(self.steps))]
+        return None if all(rate is None for rate in typed) else tuple(typed)

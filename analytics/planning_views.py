@@ -7,23 +7,31 @@ simulator do the arithmetic, so the page and the API always agree.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from analytics.boards import BOARDS
+from analytics.charts import bar_chart
 from analytics.economics import ltv_simple
 from analytics.formatting import Kind, format_value
-from analytics.forms import CalculatorForm, SimpleLtvForm
-from analytics.panels import code_labels
+from analytics.forms import CalculatorForm, SimpleLtvForm, SimulatorForm
+from analytics.panels import Panel, code_labels, labels_of, series
 from analytics.planning import economics_baseline
+from analytics.queries.base import AnalyticsFilters, QueryResult, filters_from_params
+from analytics.queries.common import stage_label
+from analytics.queries.simulate import DEFAULT_STAGES, SimulationQuery
 from analytics.queries.unit_economics import UnitEconomicsCalculation
 from analytics.views import require_analytics
 from leadflow.errors import ValidationFailed
@@ -111,3 +119,92 @@ def calculator(request: HttpRequest) -> HttpResponse:
     }  # fmt: skip
     template = "analytics/_calculator_result.html" if _is_fragment(request) else "analytics/calculator.html"
     return _render(request, template, context, status=422 if form.errors else 200)
+
+
+# --- what-if simulator ------------------------------------------------------------------------------------
+
+
+def _simulation_figure(result: QueryResult) -> go.Figure:
+    frame = result.frame
+    return bar_chart(labels_of(frame), [(_("From your data"), series(frame, "baseline_count")),
+                                        (_("Your plan"), series(frame, "count"))])  # fmt: skip
+
+
+SIMULATION = Panel(
+    slug="simulate", title=gettext_lazy("What-if funnel"), description="",
+    query=lambda filters, params: SimulationQuery(filters=filters, **params), figure=_simulation_figure,
+    kinds={"baseline_rate": Kind.PERCENT, "rate": Kind.PERCENT, "baseline_count": Kind.NUMBER,
+           "count": Kind.NUMBER},
+)  # fmt: skip
+
+
+def _simulator_filters(request: HttpRequest) -> tuple[AnalyticsFilters, dict[str, list[str]]]:
+    period = {key: request.GET[key] for key in ("from", "to") if request.GET.get(key)}
+    today = timezone.localdate()
+    try:
+        return filters_from_params(period, today=today), {}
+    except ValidationFailed as error:
+        return filters_from_params({}, today=today), dict(error.errors)
+
+
+def _simulation_params(form: SimulatorForm, stages: tuple[str, ...], baseline: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan: typed values, and the data's for the fields left empty."""
+    data = form.cleaned_data
+    typed = form.rates() or ()
+    rates = tuple(Decimal(str(baseline["rates"][i])) if i >= len(typed) or typed[i] is None else typed[i]
+                  for i in range(len(stages) - 1))  # fmt: skip
+    return {
+        "stages": stages, "rates": rates,
+        "top": data["top"] if data.get("top") is not None else Decimal(str(baseline["top"])),
+        "average_deal": data["average_deal"] if data.get("average_deal") is not None
+        else Decimal(str(baseline["average_deal"] or 0)),
+    }  # fmt: skip
+
+
+@login_required
+@require_GET
+def simulator(request: HttpRequest) -> HttpResponse:
+    """The funnel from the data beside the edited plan: counts per stage and the new revenue they bring."""
+    require_analytics(request)
+    start = request.GET.get("start") if request.GET.get("start") in ("visit", "lead") else "visit"
+    stages = DEFAULT_STAGES if start == "visit" else DEFAULT_STAGES[1:]
+    filters, errors = _simulator_filters(request)
+    baseline = SimulationQuery(filters=filters, stages=stages).run().data["baseline"]
+    initial = {"start": start, "top": baseline["top"], "average_deal": baseline["average_deal"],
+               **{f"rate_{i}": round(rate, 4) for i, rate in enumerate(baseline["rates"])}}  # fmt: skip
+    steps = [(stage_label(a), stage_label(b)) for a, b in itertools.pairwise(stages)]
+    edited = "top" in request.GET
+    form = SimulatorForm(request.GET if edited else None, initial=initial, steps=steps)
+    params: dict[str, Any] = {"stages": stages}
+    if edited and form.is_valid():
+        params = _simulation_params(form, stages, baseline)
+    try:
+        result = SIMULATION.run(filters, params)
+    except ValidationFailed as error:
+        for name, messages in error.errors.items():
+            for message in messages:
+                form.add_error(name if name in form.fields else None, message)
+        result = SIMULATION.run(filters, {"stages": stages})
+    if request.GET.get("export") == "csv":
+        return csv_response(SIMULATION.csv(result), f"simulation_{filters.date_from}_{filters.date_to}.csv")
+    context = {
+        "form": form, "filters": filters, "errors": errors, "result": result, "boards": list(BOARDS.values()),
+        "chart_json": SIMULATION.chart_json(result), "table": SIMULATION.table(result),
+        "revenue": [(_("From your data"), format_value(result.data["baseline"]["revenue"], Kind.MONEY)),
+                    (_("Your plan"), format_value(result.data["revenue"], Kind.MONEY))],
+        "export_query": _export_query(request),
+    }  # fmt: skip
+    template = "analytics/_simulator_result.html" if _is_fragment(request) else "analytics/simulator.html"
+    return _render(request, template, context, status=422 if form.errors else 200)
+
+
+def _export_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query["export"] = "csv"
+    return query.urlencode()
+
+
+def csv_response(content: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
+    return response

@@ -158,6 +158,18 @@ def test_campaign_roi_panel_credits_the_campaign_and_subtracts_its_cost(journeys
     view = next(view for view in response.context["panels"] if view.panel.slug == "campaign-roi")
     headings = [heading for _key, heading in view.tables[0].headers]
     rows = {row[0][0]: dict(zip(headings, (text for text, _kind in row), strict=True)) for row in view.tables[0].rows}
-    assert rows["Spring expo"]["Credited revenue"] == "¥120,000.00"
+    assert rows["Spring expo"]["Attributed revenue"] == "¥120,000.00"
     assert rows["Spring expo"]["Cost"] == "¥20,000.00"
     assert rows["Spring expo"]["ROI"] == "500.0\u00a0%"  # (120,000 − 20,000) / 20,000
+
+
+def test_channel_series_panel_counts_leads_and_mqls_per_month_and_channel(journeys: dict[str, object]) -> None:
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), PERIOD)
+    view = next(view for view in response.context["panels"] if view.panel.slug == "channel-series")
+    headings = [heading for _key, heading in view.tables[0].headers]
+    assert headings == ["Month", "Channel", "Leads", "MQLs"]
+    february = {row[1][0]: (row[2][0], row[3][0]) for row in view.tables[0].rows if row[0][0] == "2026-02"}
+    assert february == {"Baidu": ("3", "2"), "WeChat": ("1", "1")}
+    figure = json.loads(view.chart_json)
+    assert {trace["name"] for trace in figure["data"]} == {"Baidu", "WeChat"}
+    assert len(figure["data"]) == 4  # leads and MQLs rows, a trace per channel in each

@@ -68,3 +68,39 @@ def test_sdr_may_not_open_the_calculator() -> None:
     client = Client()
     client.force_login(user_with_role(Role.SDR))
     assert client.get(reverse("analytics:calculator")).status_code == 403
+
+
+def test_simulator_shows_the_data_funnel_and_the_edited_plan_side_by_side(marketer: Client) -> None:
+    # the contract's example: 10,000 visits, rates 0.08, 0.5, 0.35, 0.25, deal ¥300,000 ->
+    # 800 leads, 400 MQLs, 140 SQLs, 35 customers, revenue 35 × 300,000 = ¥10,500,000
+    plan = {"top": "10000", "rate_0": "0.08", "rate_1": "0.5", "rate_2": "0.35", "rate_3": "0.25",
+            "average_deal": "300000"}  # fmt: skip
+    response = marketer.get(reverse("analytics:simulator"), plan)
+    assert response.status_code == 200
+    table = response.context["table"]
+    headings = [heading for _key, heading in table.headers]
+    counts = [dict(zip(headings, (text for text, _kind in row), strict=True))["Count"] for row in table.rows]
+    assert counts == ["10,000.00", "800.00", "400.00", "140.00", "35.00"]
+    assert response.context["revenue"][1][1] == "¥10,500,000.00"
+    assert response.context["revenue"][0][1] == "¥0.00"  # no data: the baseline funnel is empty
+    body = response.content.decode()
+    assert 'id="chart-simulate"' in body and "export=csv" in body
+
+
+def test_simulator_rate_above_one_is_refused_by_name(marketer: Client) -> None:
+    response = marketer.get(reverse("analytics:simulator"), {"top": "100", "rate_0": "1.2"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert body.startswith('<section class="card" id="simulator-result"')
+    assert "between 0 and 1" in body
+
+
+def test_simulator_starting_from_leads_has_three_rates_and_exports_csv(marketer: Client) -> None:
+    page = marketer.get(reverse("analytics:simulator"), {"start": "lead"})
+    assert [field.name for field in page.context["form"].rate_fields()] == ["rate_0", "rate_1", "rate_2"]
+    plan = {"start": "lead", "top": "1000", "rate_0": "0.3", "rate_1": "0.3", "rate_2": "0.2", "export": "csv"}
+    export = marketer.get(reverse("analytics:simulator"), plan)
+    text = export.content.decode("utf-8")
+    assert export["Content-Type"] == "text/csv; charset=utf-8" and text.startswith("\ufeff")
+    last = text.strip().splitlines()[-1].split(",")
+    assert last[0] == "customer" and float(last[-1]) == pytest.approx(18.0)  # 1000 × 0.3 × 0.3 × 0.2
