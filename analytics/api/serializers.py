@@ -129,6 +129,50 @@ class VelocityResponseSerializer(serializers.Serializer):
     sales_cycle = DurationSerializer()
 
 
+class SlaCountsSerializer(serializers.Serializer):
+    clocks = serializers.IntegerField()
+    met_on_time = serializers.IntegerField()
+    met_late = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    open = serializers.IntegerField()
+    stopped = serializers.IntegerField()
+    compliance = serializers.FloatField(allow_null=True, help_text="met on time / (met on time + late + breached)")
+
+
+class SlaPolicyRowSerializer(SlaCountsSerializer):
+    policy = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class SlaOwnerRowSerializer(SlaCountsSerializer):
+    owner_id = serializers.IntegerField(allow_null=True)
+    owner = serializers.CharField()
+    policy = serializers.CharField()
+
+
+class ReturnedRowSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    returned = serializers.IntegerField()
+
+
+class SdrRowSerializer(serializers.Serializer):
+    owner_id = serializers.IntegerField(allow_null=True)
+    owner = serializers.CharField()
+    mqls = serializers.IntegerField()
+    reached_sql = serializers.IntegerField()
+    mql_to_sql = serializers.FloatField(allow_null=True)
+    credited = serializers.IntegerField(help_text="Reached SQL and not returned within 14 days of it")
+
+
+class SlaResponseSerializer(serializers.Serializer):
+    policies = SlaPolicyRowSerializer(many=True)
+    owners = SlaOwnerRowSerializer(many=True)
+    returned_mqls = ReturnedRowSerializer(many=True)
+    sal_mql = serializers.FloatField(allow_null=True)
+    sdr_performance = SdrRowSerializer(many=True)
+
+
 class AttributionRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True, help_text="channel or campaign slug, or touchpoint kind")
     label = serializers.CharField()  # type: ignore[assignment]

@@ -7,6 +7,7 @@ from analytics.api import views
 urlpatterns = [
     path("funnel/", views.FunnelView.as_view(), name="api-analytics-funnel"),
     path("velocity/", views.VelocityView.as_view(), name="api-analytics-velocity"),
+    path("sla/", views.SlaView.as_view(), name="api-analytics-sla"),
     path("attribution/", views.AttributionView.as_view(), name="api-analytics-attribution"),
     path("attribution/compare/", views.AttributionCompareView.as_view(), name="api-analytics-attribution-compare"),
     path("unit-economics/", views.UnitEconomicsView.as_view(), name="api-analytics-unit-economics"),

@@ -21,6 +21,7 @@ from analytics.queries.campaigns import CampaignRoiQuery
 from analytics.queries.funnel import FunnelQuery
 from analytics.queries.series import ChannelSeriesQuery
 from analytics.queries.simulate import SimulationQuery
+from analytics.queries.sla import SlaQuery
 from analytics.queries.unit_economics import UnitEconomicsCalculation, UnitEconomicsQuery
 from analytics.queries.velocity import VelocityQuery
 from leadflow.errors import ValidationFailed
@@ -80,6 +81,15 @@ class VelocityView(AnalyticsView):
         """Median and p75 days between consecutive stages, time in current stage, sales cycle."""
         filters, _params = parse(request)
         return Response(VelocityQuery(filters=filters).run().data)
+
+
+class SlaView(AnalyticsView):
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: s.SlaResponseSerializer, 400: PROBLEM})
+    def get(self, request: Request) -> Response:
+        """SLA compliance per policy and per owner (met on time, met late, breached, open, stopped) for clocks
+        started in the period, returned MQLs by reason, SAL/MQL and SDR performance with credited MQLs."""
+        filters, _params = parse(request)
+        return Response(SlaQuery(filters=filters).run().data)
 
 
 class AttributionView(AnalyticsView):

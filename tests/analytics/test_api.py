@@ -60,7 +60,7 @@ def test_calculate_and_simulate(client) -> None:  # type: ignore[no-untyped-def]
     assert sim.json()["counts"] == [10000.0, 800.0, 400.0, 140.0, 35.0] and sim.json()["revenue"] == "10500000.00"
 
 
-@pytest.mark.parametrize("path", ["velocity/", "unit-economics/", "attribution/compare/", "leads-by-channel/",
+@pytest.mark.parametrize("path", ["velocity/", "sla/", "unit-economics/", "attribution/compare/", "leads-by-channel/",
                                   "campaign-roi/"])  # fmt: skip
 def test_other_panels_answer(client, path: str) -> None:  # type: ignore[no-untyped-def]
     make_journey(["lead", "mql"], start=local(2026, 2, 1))
