@@ -204,6 +204,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.analytics_panels_refresh_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 15 minutes: rule tags over the whole pool (their segments' event windows move with time); the leads
+    # something happens to are re-tagged at once by the qualification task.
+    "tags-rules-sync": {
+        "task": "leads.tasks.tags_rules_sync_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # 02:30 in Shanghai: recount channel conversions (source score) and rescore every lead (engagement decays).
     "scores-nightly": {
         "task": "leads.tasks.scores_nightly_task",

@@ -109,8 +109,20 @@ class Cost(TimeStampedModel):
 
 
 class Tag(TimeStampedModel):
+    """A label on leads. A manual tag is set by people (UI, API, import); a rule tag follows its segment:
+    LeadFlow adds it to the leads in the segment and removes it from the others (leads.services.tags)."""
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     category = models.CharField(_("category"), max_length=50, blank=True)
+    segment = models.ForeignKey(
+        "leads.Segment", verbose_name=_("rule (segment)"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="rule_tags", help_text=_("Leave empty for a manual tag."),
+    )
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+
+    @property
+    def is_rule(self) -> bool:
+        return self.segment_id is not None
 
     class Meta:
         verbose_name = _("tag")
@@ -693,6 +705,9 @@ class LeadImportRow(models.Model):
         return f"{self.lead_import_id}:{self.row_number} {self.status}"
 
 
+# Auto-qualification rules (lead -> MQL, temperature -> hot) live in leads/qualification/.
+from leads.qualification.models import QualificationRule  # noqa: E402, F401
+
 # Routing (teams, assignment rules, allocations, SLA breaches, notifications) lives in leads/routing/.
 from leads.routing.models import (  # noqa: E402, F401
     AssignmentRule,
@@ -710,6 +725,3 @@ from leads.scoring.models import ChannelConversion, RescoreRun, ScoringRuleSet  
 
 # Saved segments live with their compiler (leads/segments/); imported here so they belong to this app.
 from leads.segments.models import Segment  # noqa: E402, F401
-
-# Auto-qualification rules (lead -> MQL, temperature -> hot) live in leads/qualification/.
-from leads.qualification.models import QualificationRule  # noqa: E402, F401

@@ -61,10 +61,22 @@ def leads_scores_refresh_task(lead_ids: list[int]) -> None:
 
 @shared_task(name="leads.tasks.leads_qualify_task", ignore_result=True)
 def leads_qualify_task(lead_ids: list[int]) -> None:
-    """Idempotent: a rule acts only on leads it has not moved yet, so a redelivery fires nothing."""
+    """Qualification rules and rule tags for leads something just happened to. Idempotent: a rule acts only on
+    leads it has not moved yet and a tag sync only changes what is out of step, so a redelivery does nothing."""
     from leads.qualification.services import leads_qualify
+    from leads.services.tags import tags_rules_sync
 
-    leads_qualify(lead_ids=lead_ids, now=timezone.now())
+    now = timezone.now()
+    leads_qualify(lead_ids=lead_ids, now=now)
+    tags_rules_sync(lead_ids=lead_ids, now=now)
+
+
+@shared_task(name="leads.tasks.tags_rules_sync_task", ignore_result=True)
+def tags_rules_sync_task() -> None:
+    """Every rule tag over the whole pool: event windows move with time even when nothing happens to a lead."""
+    from leads.services.tags import tags_rules_sync
+
+    tags_rules_sync(now=timezone.now())
 
 
 @shared_task(name="leads.tasks.scores_nightly_task", ignore_result=True)

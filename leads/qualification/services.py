@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.errors import ApplicationError, ValidationFailed
 from leads.choices import Stage, Temperature
-from leads.models import Lead
+from leads.models import Lead, Tag
 from leads.qualification.models import QualificationAction, QualificationRule
 from leads.segments.compiler import segment_q
 from leads.segments.selectors import segment_rule_errors
@@ -109,9 +109,10 @@ def _count(firings: list[Firing], now: dt.datetime) -> None:
 
 
 def leads_qualify_later(*, lead_ids: Iterable[int]) -> None:
-    """`leads_qualify` of these leads by a task queued when the current transaction commits."""
+    """`leads_qualify` and the rule-tag sync of these leads by a task queued when the transaction commits."""
     ids = sorted({int(i) for i in lead_ids})
-    if ids and QualificationRule.objects.filter(active=True).exists():
+    if ids and (QualificationRule.objects.filter(active=True).exists() or
+                Tag.objects.filter(segment__isnull=False).exists()):  # fmt: skip
         transaction.on_commit(lambda: _send(ids))
 
 

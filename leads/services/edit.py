@@ -15,6 +15,7 @@ from leads.models import ChangeKind, Identity, Lead, Tag
 from leads.services.changes import fields_changed, lead_change_record
 from leads.services.identity import email_normalise, identities_from_payload, lead_identities_attach, phone_normalise
 from leads.services.leads import lead_assign_owner, lead_set_temperature
+from leads.services.tags import tags_refuse_rule_tags
 from leads.services.upsert import lead_update
 
 
@@ -79,8 +80,16 @@ def tags_for_names(names: Iterable[str]) -> list[Tag]:
 
 
 def lead_set_tags(*, lead: Lead, names: Iterable[str]) -> bool:
-    """Make the lead's tags exactly `names` (unknown names become tags). Same set: no-op, returns False."""
-    tags = tags_for_names(names)
+    """Make the lead's manual tags exactly `names` (unknown names become tags). Same set: no-op, returns False.
+
+    Rule tags stay as their rule says: naming one the lead has changes nothing, leaving it out does not remove
+    it, and naming one the lead lacks is a field error on `tags`.
+    """
+    ruled = list(lead.tags.filter(segment__isnull=False))
+    held = {tag.name for tag in ruled}
+    manual = [name for name in names if name and name.strip() and name.strip() not in held]
+    tags_refuse_rule_tags(manual)
+    tags = [*tags_for_names(manual), *ruled]
     before = set(lead.tags.values_list("pk", flat=True))
     after = {tag.pk for tag in tags}
     if before == after:
