@@ -24,6 +24,7 @@ from leads.models import Channel
 from leads.scoring.backtest import ruleset_backtest
 from leads.scoring.editing import channel_prior_set, ruleset_draft_delete, ruleset_draft_update
 from leads.scoring.forms import FIELD_SUGGESTIONS, RuleSetEditor, row_add
+from leads.scoring.history import ruleset_changes, ruleset_compared_with
 from leads.scoring.models import RescoreRun, ScoringRuleSet
 from leads.scoring.rules import CUSTOMER_TYPE_LABELS, CUSTOMER_TYPES
 from leads.scoring.services import rescore_run_resume, ruleset_activate, ruleset_draft_create, ruleset_live
@@ -78,6 +79,9 @@ def ruleset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_marketing(request)
     ruleset = get_object_or_404(ScoringRuleSet, pk=pk)
     context: dict[str, Any] = {"ruleset": ruleset, "months_choices": BACKTEST_MONTHS, "live": ruleset_live()}
+    compared = ruleset_compared_with(ruleset=ruleset)
+    if compared is not None:
+        context.update(compared=compared, changes=ruleset_changes(ruleset=ruleset, against=compared))
     try:
         config = ruleset.config()
     except ValidationError as error:

@@ -150,3 +150,11 @@ def test_channel_route_is_changed_inline() -> None:
     channel.refresh_from_db()
     assert row.status_code == 200 and channel.route == ChannelRoute.SALES
     assert f'id="channel-{channel.pk}"' in row.content.decode()
+
+
+def test_rule_list_says_the_conditions_in_words() -> None:
+    AssignmentRule.objects.create(name="r", team=_team(), conditions={"all": [
+        {"field": "account.tier", "op": "in", "value": ["S", "A"]},
+        {"field": "employee_count", "op": "between", "value": [200, 999]}, {"tag": "vip"}]})  # fmt: skip
+    html = _client(Role.SALES_MANAGER).get("/routing/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Tier: S, A · Employees 200–999 · 1 more condition" in html

@@ -15,9 +15,10 @@ from leads.choices import TouchpointKind
 from leads.models import Lead
 from leads.scoring.editing import channel_prior_set, ruleset_draft_delete, ruleset_draft_update
 from leads.scoring.forms import value_format, value_parse
+from leads.scoring.history import ruleset_changes
 from leads.scoring.models import CONFIG_FIELDS, RescoreRun, RescoreStatus, RuleSetStatus, ScoringRuleSet
 from leads.scoring.rules import CUSTOMER_TYPES
-from leads.scoring.services import ruleset_draft_create
+from leads.scoring.services import ruleset_draft_create, ruleset_live
 from tests.factories import ChannelFactory, LeadFactory, user_with_role
 from tests.leads.scoring_helpers import NOW, live_ruleset, touch
 
@@ -26,6 +27,12 @@ pytestmark = pytest.mark.django_db
 
 def _draft() -> ScoringRuleSet:
     return ruleset_draft_create(source=live_ruleset())
+
+
+def _live() -> ScoringRuleSet:
+    live = ruleset_live()
+    assert live is not None
+    return live
 
 
 def _client(role: Role = Role.MARKETER) -> Client:
@@ -239,3 +246,20 @@ def test_source_prior_is_edited_inline_by_marketers_only() -> None:
     bad = client.post(f"/leads/scoring/channels/{channel.pk}/prior/", {"prior_score": "150"}, HTTP_HX_REQUEST="true")
     channel.refresh_from_db()
     assert bad.status_code == 422 and 'class="field-error"' in bad.content.decode() and channel.prior_score == 70
+
+
+def test_version_page_lists_the_changes_against_the_live_version() -> None:
+    # given a draft whose meeting points went 40 -> 45 and whose first standard rule gives 25 instead of 20
+    draft = _draft()
+    standard = [{**draft.fit_rules["standard"][0], "points": 25}, draft.fit_rules["standard"][1]]
+    ruleset_draft_update(ruleset=draft, data={**draft.config_data(), "fit_rules": {**draft.fit_rules,
+                         "standard": standard}, "touchpoint_points": {**draft.touchpoint_points, "meeting": 45}})
+    changes = {(c.path, c.before, c.after) for c in ruleset_changes(ruleset=draft, against=_live())}
+    # then exactly the point change and the rule swap are listed
+    assert changes == {
+        ("touchpoint_points.meeting", "40", "45"),
+        ("fit_rules.standard", "industry in target list: industry in software → 20", ""),
+        ("fit_rules.standard", "", "industry in target list: industry in software → 25"),
+    }
+    html = _client().get(f"/leads/scoring/{draft.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="changes-table"' in html and "touchpoint_points.meeting" in html
