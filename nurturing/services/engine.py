@@ -142,7 +142,8 @@ def _advance(context: StepContext, result: StepResult, steps: dict[str, Step], o
         following = ordered[index + 1] if index + 1 < len(ordered) else None
     enrollment.current_step = following
     enrollment.next_run_at = result.resume_at or context.due
-    if following is None:
+    # A final wait still holds the lead until it ends (it completes then); otherwise the end is now.
+    if following is None and enrollment.next_run_at <= now:
         enrollment_end(enrollment=enrollment, now=now)
 
 
