@@ -129,7 +129,7 @@ class ChatReceiver(ThreadingHTTPServer):
 class _ChatHandler(BaseHTTPRequestHandler):
     server: ChatReceiver
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         path = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(path.query))
