@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy
 from analytics.charts import band_color, bar_chart, funnel_chart, stacked_by_month, styled
 from analytics.choices import AttributionModel, LtvCacBand, PaybackBand
 from analytics.formatting import Kind, format_value
-from analytics.panels import MACHINE_COLUMNS, ExtraTable, Panel, labels_of, register, series
+from analytics.panels import MACHINE_COLUMNS, ExtraTable, Panel, code_labels, labels_of, register, series
 from analytics.queries.attribution import AttributionComparisonQuery, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, QueryResult
 from analytics.queries.campaigns import CampaignRoiQuery
 from analytics.queries.funnel import FunnelQuery
 from analytics.queries.series import ChannelSeriesQuery
+from analytics.queries.sla import SlaQuery
 from analytics.queries.unit_economics import UnitEconomicsQuery
 from analytics.queries.velocity import VelocityQuery
 
@@ -256,6 +257,60 @@ VELOCITY = register(Panel(
 ))  # fmt: skip
 
 
+# --- SLA compliance ---------------------------------------------------------------------------------------
+
+SLA_OUTCOMES = (("met_on_time", gettext_lazy("Met on time"), "#16a34a"), ("met_late", gettext_lazy("Met late"),
+                "#f59e0b"), ("breached", gettext_lazy("Breached"), "#dc2626"), ("open", gettext_lazy("Open"),
+                "#94a3b8"))  # fmt: skip
+
+
+def _sla_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> SlaQuery:
+    return SlaQuery(filters=filters)
+
+
+def _sla_figure(result: QueryResult) -> go.Figure:
+    """Per owner and policy: clocks met on time, met late, breached and still open, stacked."""
+    owners = result.extra.get("owners")
+    if owners is None or owners.empty:
+        return styled(go.Figure(), legend=False)
+    codes = code_labels()
+    labels = [
+        f"{owner} · {codes.get(str(policy), policy)}"
+        for owner, policy in zip(owners["owner"], owners["policy"], strict=True)
+    ]
+    traces = [(str(title), series(owners, column)) for column, title, _color in SLA_OUTCOMES]
+    return bar_chart(labels, traces, stacked=True, horizontal=True, colors=[color for *_rest, color in SLA_OUTCOMES],
+                     height=max(320, 40 + 28 * len(labels)))  # fmt: skip
+
+
+def _sla_summary(result: QueryResult) -> list[tuple[str, str]]:
+    frame = result.frame
+    totals = {column: int(frame[column].sum()) if column in frame else 0 for column, *_rest in SLA_OUTCOMES}
+    decided = totals["met_on_time"] + totals["met_late"] + totals["breached"]
+    return [
+        (_("Met on time"), format_value(totals["met_on_time"] / decided if decided else None, Kind.PERCENT)),
+        (_("Breached"), format_value(totals["breached"], Kind.INT)),
+        (_("SAL / MQL (> 60 % acceptable, > 90 % good)"), format_value(result.data.get("sal_mql"), Kind.PERCENT)),
+    ]
+
+
+SLA = register(Panel(
+    slug="sla", title=gettext_lazy("SLA compliance by rep"),
+    description=gettext_lazy("SLA clocks started in the period: met on time, met late, breached, still open; "
+                             "returned MQLs by reason and SDR performance with credited MQLs (reached SQL and "
+                             "not returned within 14 days)."),
+    query=_sla_query, figure=_sla_figure, summary=_sla_summary, hidden=(*MACHINE_COLUMNS, "policy"),
+    kinds={"compliance": Kind.PERCENT, "mql_to_sql": Kind.PERCENT, "credited": Kind.INT, "mqls": Kind.INT,
+           "reached_sql": Kind.INT, "returned": Kind.INT, "clocks": Kind.INT, "stopped": Kind.INT},
+    extra_tables=(
+        ExtraTable("owners", gettext_lazy("Compliance by owner"), SlaQuery.owner_columns),
+        ExtraTable("returns", gettext_lazy("Returned MQLs by reason"), SlaQuery.return_columns,
+                   hidden=(*MACHINE_COLUMNS, "reason")),
+        ExtraTable("sdrs", gettext_lazy("SDR performance"), SlaQuery.sdr_columns),
+    ),
+))  # fmt: skip
+
+
 BOARDS: dict[str, Board] = {
     "overview": Board(
         slug="overview", title=gettext_lazy("Marketing dashboard"),
@@ -272,6 +327,6 @@ BOARDS: dict[str, Board] = {
     "sales": Board(
         slug="sales", title=gettext_lazy("Velocity and SLA"),
         description=gettext_lazy("How fast leads move through the funnel and who keeps the hand-off SLA."),
-        panels=("velocity",),
+        panels=("sla", "velocity"),
     ),
 }  # fmt: skip

@@ -51,8 +51,9 @@ def column_kind(name: str, series: pd.Series | None = None) -> str:
 def code_labels() -> dict[str, str]:
     """Band and status codes the queries put in their frames -> their translated names."""
     from analytics.choices import BenchmarkStatus, LtvCacBand, PaybackBand
+    from nurturing.models.sla import PolicyCode
 
-    choices = [*BenchmarkStatus.choices, *LtvCacBand.choices, *PaybackBand.choices]
+    choices = [*BenchmarkStatus.choices, *LtvCacBand.choices, *PaybackBand.choices, *PolicyCode.choices]
     return {value: str(label) for value, label in choices}
 
 
@@ -61,6 +62,7 @@ class ExtraTable:
     name: str  # the name of one of the result's extra frames
     title: Any
     columns: Mapping[str, Any]  # column key -> heading
+    hidden: tuple[str, ...] = MACHINE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ class Panel:
 
     def table(self, result: QueryResult, name: str = "", title: Any = "") -> Table:
         frame, labels = self.frame(result, name)
-        shown = [column for column in frame.columns if column not in self.hidden]
+        hidden = next(extra.hidden for extra in self.extra_tables if extra.name == name) if name else self.hidden
+        shown = [column for column in frame.columns if column not in hidden]
         headers = [(column, labels.get(column) or column) for column in shown]
         kinds = {column: self.kinds.get(column) or column_kind(column, frame[column]) for column in shown}
         currency, codes = str(result.data.get("currency") or ""), code_labels()

@@ -44,3 +44,24 @@ def test_velocity_panel_shows_median_days_per_step(manager: Client) -> None:
     export = manager.get(reverse("analytics:export", args=["velocity"]), {**PERIOD, "frame": "time_in_stage"})
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8")[1:])))
     assert rows[0][:3] == ["Stage key", "Stage", "Leads"]
+
+
+def test_sla_panel_shows_compliance_by_rep_with_its_tables(manager: Client) -> None:
+    from tests.analytics.test_sla import _clock
+
+    rep = user_with_role(Role.SALES, first_name="Li", last_name="Na")
+    for outcome in ("met_on_time", "met_on_time", "met_late", "breached"):
+        _clock(rep, outcome=outcome)
+    response = manager.get(reverse("analytics:board", args=["sales"]), PERIOD)
+    view = next(view for view in response.context["panels"] if view.panel.slug == "sla")
+    assert not view.error
+    assert [table.name for table in view.tables] == ["", "owners", "returns", "sdrs"]
+    owners = view.tables[1]
+    headings = [heading for _key, heading in owners.headers]
+    row = dict(zip(headings, (text for text, _kind in owners.rows[0]), strict=True))
+    assert row["Owner"] == "Li Na"
+    assert row["Compliance"] == "50.0\u00a0%"  # 2 on time of 4 decided
+    figure = json.loads(view.chart_json)
+    assert [trace["name"] for trace in figure["data"]] == ["Met on time", "Met late", "Breached", "Open"]
+    assert figure["data"][0]["x"] == [2.0]
+    assert dict(view.summary)["Met on time"] == "50.0\u00a0%"
