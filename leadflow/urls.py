@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("leads/", include("leads.urls")),
     path("queue/", include("leads.queue.urls")),
+    path("rules/", include("leads.qualification.urls")),
     path("segments/", include("leads.segments.urls")),
     path("routing/", include("leads.routing.urls")),
     path("notifications/", include("leads.routing.notification_urls")),

@@ -84,6 +84,7 @@ class LeadFilterSet(django_filters.FilterSet):
     account_tier = django_filters.MultipleChoiceFilter(
         field_name="account__tier", choices=Tier.choices, label=_("Account tier")
     )
+    tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
     customer_check = django_filters.BooleanFilter(label=_("Customer check"))
     created_after = django_filters.DateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("Created from")
