@@ -131,22 +131,18 @@ def _w_shaped() -> str:
 
 
 def credits_sql(population: Population, model: str, *, half_life_days: float) -> tuple[str, list[Any]]:
-    """Rows (k, credited revenue, credited conversions, is_total): one per group, plus one total row
-    (revenue and count of the conversions that have at least one eligible touch)."""
+    """Rows (k, credited revenue, credited conversions, kind): kind 0 per group, kind 1 the revenue and count
+    of the conversions with at least one eligible touch (what the groups add up to), kind 2 of every
+    conversion of the period."""
     base, params = population.base()
     weights, weight_params = weight_cte(model, half_life_days=half_life_days)
     sql = (
         f"{base}, {weights} "
         "SELECT k, SUM(revenue * nw), SUM(nw), 0 FROM w GROUP BY k "
-        "UNION ALL SELECT NULL, SUM(revenue), COUNT(*), 1 FROM t WHERE pos = 1"
+        "UNION ALL SELECT NULL, SUM(revenue), COUNT(*), 1 FROM t WHERE pos = 1 "
+        "UNION ALL SELECT NULL, SUM(revenue), COUNT(*), 2 FROM conv"
     )
     return sql, [*params, *weight_params]
-
-
-def conversion_totals_sql(population: Population) -> tuple[str, list[Any]]:
-    """(count, revenue) of every conversion in the period, touched or not."""
-    conv, params = population.conversions_cte()
-    return f"WITH {conv} SELECT COUNT(*), SUM(revenue) FROM conv", params
 
 
 def markov_transitions_sql(population: Population) -> tuple[str, list[Any]]:
@@ -188,6 +184,8 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def touched_totals_sql(population: Population) -> tuple[str, list[Any]]:
-    """(count, revenue) of the conversions with at least one eligible touch: what the rows add up to."""
+    """(count, revenue) of the conversions with at least one eligible touch (what the rows add up to), then
+    (count, revenue) of every conversion of the period."""
     base, params = population.base()
-    return f"{base} SELECT COUNT(*), SUM(revenue) FROM t WHERE pos = 1", params
+    return (f"{base} SELECT (SELECT COUNT(*) FROM t WHERE pos = 1), (SELECT SUM(revenue) FROM t WHERE pos = 1), "
+            "(SELECT COUNT(*) FROM conv), (SELECT SUM(revenue) FROM conv)"), params

@@ -22,7 +22,6 @@ from analytics.attribution.allocation import allocate_cents
 from analytics.attribution.markov import removal_shares, transition_counts
 from analytics.attribution.sql import (
     Population,
-    conversion_totals_sql,
     credits_sql,
     fetch,
     markov_transitions_sql,
@@ -74,36 +73,36 @@ class AttributionQuery(AnalyticsQuery):
 
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
         population = Population(filters=self.filters, group_by=self.group_by, lookback_days=self.lookback_days)
-        credits, total_count, total_revenue = self._credits(population)
-        all_count, all_revenue = fetch(*conversion_totals_sql(population))[0]
-        frame = self._frame(credits, total_revenue)
+        credits, (total_count, total_revenue), (all_count, all_revenue) = self._credits(population)
+        rows = self._rows(credits, total_revenue)
+        frame = pd.DataFrame(rows, columns=list(self.columns))
         data = {
             "model": self.model, "group_by": self.group_by, "lookback_days": self.lookback_days,
             "half_life_days": self.half_life_days, "from": self.filters.date_from.isoformat(),
             "to": self.filters.date_to.isoformat(), "total_revenue": money_str(total_revenue),
             "total_conversions": total_count,
-            "unattributed": {"conversions": int(all_count or 0) - total_count,
-                             "revenue": money_str(Decimal(str(all_revenue or 0)) - total_revenue)},
-            "rows": [_row_json(row) for row in records(frame)],
+            "unattributed": {"conversions": all_count - total_count, "revenue": money_str(all_revenue - total_revenue)},
+            "rows": [_row_json(row) for row in rows],
         }  # fmt: skip
         return frame, data, {}
 
-    def _credits(self, population: Population) -> tuple[dict[object, tuple[float, float]], int, Decimal]:
-        """Exact credits per raw key: (revenue, conversions), with the touched conversions' count and R."""
+    def _credits(self, population: Population) -> tuple[dict[object, tuple[float, float]], tuple[int, Decimal],
+                                                          tuple[int, Decimal]]:  # fmt: skip
+        """Exact credits per raw key: (revenue, conversions); (count, R) of the conversions with an eligible
+        touch; (count, R) of every conversion of the period."""
         if self.model == AttributionModel.MARKOV:
-            count, revenue = fetch(*touched_totals_sql(population))[0]
-            total = Decimal(str(revenue or 0))
+            count, revenue, all_count, all_revenue = fetch(*touched_totals_sql(population))[0]
+            total = _cents(revenue)
             shares = removal_shares(transition_counts(fetch(*markov_transitions_sql(population))))
-            return {key: (float(total) * share, int(count or 0) * share) for key, share in shares.items()}, \
-                int(count or 0), total
+            credits = {key: (float(total) * share, int(count or 0) * share) for key, share in shares.items()}
+            return credits, (int(count or 0), total), (int(all_count or 0), _cents(all_revenue))
         rows = fetch(*credits_sql(population, self.model, half_life_days=self.half_life_days))
-        credits = {key: (float(revenue or 0), float(conversions or 0)) for key, revenue, conversions, is_total in rows
-                   if not is_total}  # fmt: skip
-        totals = [(count, revenue) for _key, revenue, count, is_total in rows if is_total]
-        count, revenue = totals[0] if totals else (0, 0)
-        return credits, int(count or 0), Decimal(str(revenue or 0)).quantize(Decimal("0.01"))
+        credits = {key: (float(revenue or 0), float(conversions or 0)) for key, revenue, conversions, kind in rows
+                   if kind == 0}  # fmt: skip
+        totals = {kind: (int(count or 0), _cents(revenue)) for _key, revenue, count, kind in rows if kind}
+        return credits, totals.get(1, (0, Decimal("0.00"))), totals.get(2, (0, Decimal("0.00")))
 
-    def _frame(self, credits: dict[object, tuple[float, float]], total: Decimal) -> pd.DataFrame:
+    def _rows(self, credits: dict[object, tuple[float, float]], total: Decimal) -> list[dict[str, Any]]:
         costs = costs_by(self.filters, self.group_by) if self.group_by != AttributionGroup.KIND else {}
         # A channel (campaign) that spent in the period and earned nothing is a row too: its ROI is -100 %.
         credits = {**{str(key): (0.0, 0.0) for key in costs if str(key) not in credits}, **credits}
@@ -122,7 +121,11 @@ class AttributionQuery(AnalyticsQuery):
                 "revenue": money[key], "conversions": credits[key][1], "share": ratio(money[key], total),
                 "cost": cost, "roi": ratio(money[key] - cost, cost) if cost else None,
             })  # fmt: skip
-        return pd.DataFrame(rows, columns=list(self.columns))
+        return rows
+
+
+def _cents(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _row_json(row: dict[str, Any]) -> dict[str, Any]:
