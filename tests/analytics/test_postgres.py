@@ -1,0 +1,28 @@
+"""The hand-calculated analytics cases again on PostgreSQL, where the window SQL, percentile_cont and numeric
+arithmetic differ from SQLite (`@pytest.mark.postgres`: skipped without DATABASE_URL=postgres://...)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.analytics import test_attribution, test_markov, test_sla, test_unit_economics, test_velocity
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+test_pg_one_touchpoint = test_attribution.test_one_touchpoint_gets_all_the_revenue_in_every_model
+test_pg_two_touchpoints = test_attribution.test_two_touchpoints
+test_pg_lookback_and_after_conversion = (
+    test_attribution.test_touchpoints_after_the_conversion_or_outside_the_lookback_are_ignored
+)
+test_pg_three_way_split = test_attribution.test_three_way_split_gives_the_leftover_cent_to_the_first_key
+test_pg_w_shaped = (
+    test_attribution.test_w_shaped_thirty_percent_to_first_creation_and_opportunity_touches_ten_to_the_rest
+)
+test_pg_time_decay = test_attribution.test_time_decay_half_life_is_a_parameter
+test_pg_cost_and_roi = test_attribution.test_conversions_add_up_fractionally_and_share_cost_and_roi_per_channel
+test_pg_markov = test_markov.test_markov_credits_match_brute_force_path_enumeration
+test_pg_velocity_percentiles = test_velocity.test_median_and_p75_between_stages_leave_out_implied_steps
+test_pg_time_in_stage = test_velocity.test_time_in_current_stage_at_the_end_of_the_period
+test_pg_unit_economics = test_unit_economics.test_unit_economics_per_channel_by_hand
+test_pg_ledger = test_unit_economics.test_ledger_figures_arpu_churn_and_nrr
+test_pg_sdr_credit = test_sla.test_sdr_credited_mqls_reached_sql_and_were_not_returned_within_14_days
