@@ -287,6 +287,8 @@ LEADFLOW = {
     "ROUTING_BREACH_FACTOR": env.float("LEADFLOW_ROUTING_BREACH_FACTOR", default=0.5),
     # Analytics: gross margin (0-1) used for LTV and payback when a panel is not given one.
     "GROSS_MARGIN": env.float("LEADFLOW_GROSS_MARGIN", default=0.8),
+    # ... and the annual churn rate (0-1) assumed while the revenue ledger has no customers to measure it on.
+    "DEFAULT_ANNUAL_CHURN": env.float("LEADFLOW_DEFAULT_ANNUAL_CHURN", default=0.2),
     # Absolute links in emails (unsubscribe, lead pages): the address people reach this site at.
     "SITE_URL": env.str("LEADFLOW_SITE_URL", default="http://127.0.0.1:8000"),
     # Nurture sequences: at most this many marketing messages per lead in any 7 days; none during quiet
