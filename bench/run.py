@@ -1,4 +1,4 @@
-"""`python -m bench [--size smoke|small|full]`: workloads 1, 2, 4 and 6 beside their references, median of runs.
+"""`python -m bench [--size smoke|small|full]`: workloads 1, 2, 4, 5 and 6 beside their references, median of runs.
 
 Writes bench/results/latest.json (or --out) and prints ratio first, absolute figures second.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg2
 
-from bench import rescore, segments
+from bench import rescore, segments, tick
 from bench import workloads as w
 from bench.setup import ROOT, broker_url, database_prepare, gunicorn, server_url
 
@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         preview = segments.workload_segment_preview(api, database_url, runs)
         preview["met"] = preview["met"] and preview["counts_agree"]
     rescoring = rescore.workload_rescore(database_url, runs)  # a database job: no HTTP
+    ticking = tick.workload_tick_scans(database_url, runs)  # the tick's claim queries: no HTTP either
     report = {
         "size": args.size, "dataset": {"leads": size["leads"], "touchpoints": size["touchpoints"]},
         "runs": runs, "prepare_seconds": round(prepared, 1), "total_seconds": round(time.monotonic() - began, 1),
-        "environment": environment(database_url), "workloads": [first, second, rescoring, preview],
+        "environment": environment(database_url), "workloads": [first, second, rescoring, preview, ticking],
     }  # fmt: skip
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

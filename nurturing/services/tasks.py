@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -85,13 +86,20 @@ def task_complete(*, task: SdrTask, outcome: str, note: str = "", actor: Any = N
     return task
 
 
+def tasks_overdue_claim(*, now: dt.datetime, limit: int) -> QuerySet[SdrTask, int]:
+    """Ids of open, unreminded tasks due at `now`, locked with SKIP LOCKED (partial index
+    `sdrtask_due_unreminded`); the rows are loaded afterwards, as the work."""
+    return SdrTask.objects.filter(done_at__isnull=True, overdue_notified_at__isnull=True, due_at__lte=now) \
+        .order_by("due_at", "id").select_for_update(skip_locked=True, of=("self",)) \
+        .values_list("pk", flat=True)[:limit]
+
+
 def tasks_overdue_notify(*, now: dt.datetime, limit: int) -> int:
     """Tick sweep: one reminder per overdue open task (claimed with SKIP LOCKED, marked in the same
     transaction). Returns how many reminders it sent. A second run for the same `now` finds none."""
     with transaction.atomic():
-        claimed = list(SdrTask.objects.filter(done_at__isnull=True, overdue_notified_at__isnull=True, due_at__lte=now)
-                       .select_for_update(skip_locked=True, of=("self",)).select_related("lead", "assignee")
-                       .order_by("due_at", "id")[:limit])  # fmt: skip
+        ids = list(tasks_overdue_claim(now=now, limit=limit))
+        claimed = SdrTask.objects.filter(pk__in=ids).select_related("lead", "assignee").order_by("due_at", "id")
         sent = 0
         for task in claimed:
             if not SdrTask.objects.filter(pk=task.pk, overdue_notified_at__isnull=True).update(overdue_notified_at=now):

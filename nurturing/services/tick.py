@@ -21,6 +21,9 @@ A sweep is any callable `sweep(*, now: datetime, limit: int) -> int` that
   second time),
 * returns how many rows it processed.
 
+Optionally register the sweep's claim query in `SCANS` (same name): benchmark 5 times these scans alone
+(`manage.py nurture_tick --scan-only`) beside the same predicates in raw SQL (`bench/tick.py`).
+
 The tick calls a sweep again while it returns a full batch (up to `max_batches` times), so a backlog drains
 in short transactions. A sweep that raises is logged and reported; the sweeps after it still run. Tests may
 add sweeps for one test with `sweep_register` / `sweeps_override`.
@@ -34,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.utils.module_loading import import_string
 
@@ -55,6 +58,14 @@ SWEEPS: list[tuple[str, str | Callable[..., int]]] = [
     ("enrollment_steps", "nurturing.services.engine.enrollments_run_due"),
     ("messages_deliver", "nurturing.services.messages.messages_deliver_due"),
     ("ab_winners", "nurturing.services.ab_tests.ab_winners_choose"),
+]
+
+# The claim query each sweep runs, for benchmark 5 (`manage.py nurture_tick --scan-only`): a callable
+# `scan(*, now, limit) -> QuerySet` returning exactly the locking query its sweep evaluates (ideally ids only:
+# loading the claimed rows is the sweep's work). Optional per sweep.
+SCANS: list[tuple[str, str]] = [
+    ("sla_breaches", "nurturing.services.sla_breach.sla_clocks_claim"),
+    ("tasks_overdue", "nurturing.services.tasks.tasks_overdue_claim"),
 ]
 
 DEFAULT_BATCH_SIZE = 500
@@ -134,3 +145,25 @@ def nurture_tick(
             result.error = f"{type(error).__name__}: {error}"[:300]
     report.seconds = time.monotonic() - started
     return report
+
+
+def nurture_tick_scans(*, now: dt.datetime, limit: int = DEFAULT_BATCH_SIZE, repeat: int = 3) -> dict[str, Any]:
+    """Time each registered scan (the claim query alone, rows materialised, then rolled back: the tick's
+    scanning cost without its work). Returns per scan the milliseconds of each repeat and the rows found."""
+    from django.db import transaction
+
+    timings: dict[str, Any] = {}
+    for name, target in SCANS:
+        scan: Callable[..., Any] = import_string(target)
+        runs, rows = [], 0
+        with transaction.atomic():  # untimed warm-up: connection, query compilation caches
+            list(scan(now=now, limit=limit))
+            transaction.set_rollback(True)
+        for _ in range(repeat):
+            with transaction.atomic():
+                began = time.perf_counter()
+                rows = len(list(scan(now=now, limit=limit)))
+                runs.append((time.perf_counter() - began) * 1000)
+                transaction.set_rollback(True)  # a scan claims nothing
+        timings[name] = {"ms": runs, "rows": rows}
+    return timings

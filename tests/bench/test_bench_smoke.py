@@ -24,12 +24,13 @@ def test_smoke_benchmark_reports_ratios_for_every_workload_within_a_minute(tmp_p
 
     assert time.monotonic() - began < 60
     report = json.loads(out.read_text())
-    assert [item["workload"] for item in report["workloads"]] == [1, 2, 4, 6]
+    assert [item["workload"] for item in report["workloads"]] == [1, 2, 4, 6, 5]
     for item in report["workloads"]:
         assert item["ratio"] > 0
         assert len(item["app"]["runs"]) >= 3 and len(item["reference"]["runs"]) >= 3
     assert report["workloads"][2]["mismatches"] == 0
     assert report["workloads"][3]["counts_agree"] is True
+    assert report["workloads"][4]["rows_agree"] is True and report["workloads"][4]["data"]["clocks_due"] > 0
     assert report["workloads"][1]["duplicate_event_ids_stored"] == 0
     assert report["workloads"][1]["duplicates_reported"] > 0
     assert report["environment"]["postgres"]["version"].startswith("PostgreSQL")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from nurturing.services.tick import DEFAULT_BATCH_SIZE, nurture_tick
+from nurturing.services.tick import DEFAULT_BATCH_SIZE, nurture_tick, nurture_tick_scans
 
 
 def _parse_now(value: str | None) -> dt.datetime:
@@ -27,8 +28,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", help="ISO-8601 time to run the tick for (default: now; naive = local time).")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+        parser.add_argument("--scan-only", action="store_true",
+                            help="Only time each sweep's claim query (rolled back) and print JSON (benchmark 5).")
+        parser.add_argument("--repeat", type=int, default=3, help="With --scan-only: timed runs per scan.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["scan_only"]:
+            timings = nurture_tick_scans(now=_parse_now(options["now"]), limit=options["batch_size"],
+                                         repeat=max(1, options["repeat"]))  # fmt: skip
+            self.stdout.write(json.dumps(timings))
+            return
         report = nurture_tick(now=_parse_now(options["now"]), batch_size=options["batch_size"])
         for line in report.lines():
             self.stdout.write(line)
