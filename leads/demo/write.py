@@ -30,6 +30,7 @@ from leads.demo.people import accounts_plan
 from leads.demo.planner import demo_plan
 from leads.demo.plans import AccountPlan, CampaignPlan, Deal, DemoPlan, Event, LeadPlan, Rng, Touch, Window
 from leads.demo.routing import demo_routing_ensure
+from leads.demo.rules import demo_rules_ensure
 from leads.demo.timeline import demo_window, local_at
 from leads.models import Campaign, Channel, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
 from leads.scoring.services import channel_conversions_count, leads_scores_refresh
@@ -70,6 +71,7 @@ def demo_seed(
         _scores_write(today)
         now = min(timezone.now(), dt.datetime.combine(today, dt.time(23, 59), tzinfo=DEMO_TZ))
         counts["routing"] = demo_routing_ensure(users=users, now=now)
+        counts["rules"] = demo_rules_ensure(owner=users.get("marketer"), now=now)
     return DemoReport(created=True, seed=seed, today=today, counts=counts, stages=demo_stage_counts(),
                       logins=demo_logins(password=password))  # fmt: skip
 

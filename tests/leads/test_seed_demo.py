@@ -22,7 +22,9 @@ from accounts.models import Account
 from leadflow.roles import Role
 from leads.choices import BANT_POINTS, IdentityKind, OpportunityStatus, Stage, TouchpointKind
 from leads.demo import DEMO_PASSWORD, DEMO_TZ, demo_delete
-from leads.models import Campaign, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Touchpoint
+from leads.demo.rules import RULES, demo_rules_ensure
+from leads.models import Campaign, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Tag, Touchpoint
+from leads.qualification.models import QualificationRule
 from leads.stages import TRANSITIONS
 from tests.factories import LeadFactory, TouchpointFactory
 
@@ -365,3 +367,12 @@ def test_demo_scores_are_the_live_rules_scores_and_each_explanation_adds_up() ->
         assert (explained.fit, explained.engagement, explained.source, explained.grade) == (
             lead.fit_score, lead.engagement_score, lead.source_score, lead.grade), lead.pk
     assert len({lead.grade for lead in Lead.objects.filter(attributes__demo=True)}) > 3
+
+
+def test_demo_ships_qualification_rules_and_rule_tags_that_follow_their_segments():
+    now = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    written = demo_rules_ensure(owner=None, now=now)
+
+    assert written > 0 and demo_rules_ensure(owner=None, now=now) == 0  # idempotent
+    assert QualificationRule.objects.count() == len(RULES)
+    assert Tag.objects.filter(segment__isnull=False).count() == 2
