@@ -46,7 +46,8 @@ def demo_routing_ensure(*, users: dict[str, User], now: dt.datetime) -> int:
     for offset in (0, 1):
         for username, share in SHARES.items():
             _allocation, created = MonthlyAllocation.objects.get_or_create(
-                team=sales_team, user=users[username], month=month_shift(month, offset), defaults={"weight": share})
+                team=sales_team, user=users[username], month=month_shift(month, offset), defaults={"weight": share}
+            )
             written += created
     return written + _breaches(users["sales3"], month) + _notifications(users, now)
 

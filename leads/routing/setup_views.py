@@ -22,7 +22,7 @@ from leads.routing.editing import allocation_set, channel_route_set, team_create
 from leads.routing.forms import AllocationForm, TeamForm, errors_apply
 from leads.routing.models import Team
 from leads.routing.selectors import allocation_cell, allocation_grid, breach_factor, month_shift, month_start
-from leads.routing.views import _require, done, is_fragment
+from leads.routing.views import done, is_fragment, require_routing
 
 GRID_MONTHS = 4  # the current month and the next three; the month before is shown read-only
 
@@ -30,7 +30,7 @@ GRID_MONTHS = 4  # the current month and the next three; the month before is sho
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     teams = Team.objects.prefetch_related("members", "rules").order_by("name")
     return render(request, "leads/routing/teams.html", {"teams": teams})
 
@@ -38,7 +38,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     team = get_object_or_404(Team, pk=pk) if pk is not None else None
     form = TeamForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
@@ -68,7 +68,7 @@ def _month_param(value: str | None, default: dt.date) -> dt.date:
 @require_GET
 def allocation_grid_view(request: HttpRequest) -> HttpResponse:
     """`?team=<id>&from=YYYY-MM`: rows = the team's members, columns = the month before and four months."""
-    _require(request)
+    require_routing(request)
     teams = list(Team.objects.order_by("name"))
     chosen = request.GET.get("team", "")
     team = next((t for t in teams if chosen.isdigit() and t.pk == int(chosen)), teams[0] if teams else None)
@@ -87,7 +87,7 @@ def allocation_grid_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def allocation_set_view(request: HttpRequest) -> HttpResponse:
     """Save one cell (empty weight: remove the share) and answer the re-rendered cell (422 with the error)."""
-    _require(request)
+    require_routing(request)
     form = AllocationForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Invalid cell: %(fields)s") % {"fields": ", ".join(form.errors)}, status=422)
@@ -107,7 +107,7 @@ def allocation_set_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def channel_list(request: HttpRequest) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     channels = Channel.objects.order_by("-is_active", "name")
     return render(request, "leads/routing/channels.html", {"channels": channels, "route_choices": ChannelRoute.choices})
 
@@ -115,7 +115,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def channel_route_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     channel = get_object_or_404(Channel, pk=pk)
     error, status = "", 200
     try:

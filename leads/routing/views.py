@@ -24,7 +24,7 @@ from leads.routing.selectors import rule_history
 from leads.routing.services import rule_move
 
 
-def _require(request: HttpRequest) -> None:
+def require_routing(request: HttpRequest) -> None:
     if not user_can(request.user, Action.MANAGE_ROUTING):
         raise PermissionDenied(_("You may not do this."))
 
@@ -46,14 +46,14 @@ def _rules_context() -> dict[str, object]:
 @login_required
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     return render(request, "leads/routing/rules.html", _rules_context())
 
 
 @login_required
 @require_POST
 def rule_move_view(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     rule_move(rule=get_object_or_404(AssignmentRule, pk=pk), up=direction == "up")
     if is_fragment(request):
         return render(request, "leads/routing/_rules_table.html", _rules_context())
@@ -64,7 +64,7 @@ def rule_move_view(request: HttpRequest, pk: int, direction: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def rule_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Create (no pk) or edit a rule: conditions, optional segment, team, method, capacity, side, active."""
-    _require(request)
+    require_routing(request)
     rule = get_object_or_404(AssignmentRule, pk=pk) if pk is not None else None
     form = RuleForm(request.POST or None, rule=rule)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +84,7 @@ def rule_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_POST
 def rule_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     rule = get_object_or_404(AssignmentRule, pk=pk)
     rule_delete(rule=rule)
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
@@ -94,7 +94,7 @@ def rule_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def rule_history_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request)
+    require_routing(request)
     rule = get_object_or_404(AssignmentRule, pk=pk)
     page = Paginator(rule_history(rule=rule), 50).get_page(request.GET.get("page"))
     return render(request, "leads/routing/history.html", {"rule": rule, "page": page})
