@@ -15,8 +15,8 @@ from analytics.choices import AttributionGroup, AttributionModel
 from analytics.economics import roi
 from analytics.queries.attribution import DEFAULT_LOOKBACK_DAYS, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, AnalyticsQuery
-from analytics.queries.common import money_str, records
-from analytics.queries.ledger import ledger_figures
+from analytics.queries.common import money, money_str, records
+from analytics.queries.ledger import churn_for_period, ledger_figures
 from analytics.queries.money import costs_by
 from analytics.queries.unit_economics import default_gross_margin, rate_errors
 from leads.choices import Stage
@@ -27,7 +27,7 @@ from leads.models import Campaign, Lead, StageChange
 class CampaignRoiQuery(AnalyticsQuery):
     """Leads and new customers by the lead's campaign; revenue credited to campaigns by the attribution
     model (touchpoint campaigns); cost booked to the campaign in the period's months. Long-term ROI uses
-    attributed LTV = attributed revenue x gross margin x lifetime (1 / the ledger's annual churn)."""
+    attributed LTV = attributed revenue x gross margin x lifetime (1 / annual churn, as in the unit-economics panel)."""
 
     filters: AnalyticsFilters
     attribution_model: str = AttributionModel.LINEAR
@@ -52,7 +52,7 @@ class CampaignRoiQuery(AnalyticsQuery):
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
         f = self.filters
         margin = self.gross_margin if self.gross_margin is not None else default_gross_margin()
-        churn = ledger_figures(f).annual_churn((f.date_to - f.date_from).days + 1)
+        churn, _source = churn_for_period(ledger=ledger_figures(f), filters=f)
         leads = dict(Lead.objects.filter(f.lead_q(), created_at__gte=f.start, created_at__lt=f.end,
                                          campaign__isnull=False)
                      .values("campaign_id").annotate(n=Count("id")).values_list("campaign_id", "n"))  # fmt: skip
@@ -76,7 +76,8 @@ class CampaignRoiQuery(AnalyticsQuery):
                 "channel": campaign.channel.slug if campaign.channel else None,
                 "leads": leads.get(campaign.pk, 0), "new_customers": customers.get(campaign.pk, 0), "cost": cost,
                 "attributed_revenue": revenue, "roi": _ratio(roi(revenue=revenue, cost=cost)),
-                "attributed_ltv": lifetime_value, "roi_long_term": _ratio(roi(revenue=lifetime_value, cost=cost)),
+                "attributed_ltv": money(lifetime_value),
+                "roi_long_term": _ratio(roi(revenue=lifetime_value, cost=cost)),
             })  # fmt: skip
         frame = pd.DataFrame(rows, columns=list(self.columns))
         data = {"from": f.date_from.isoformat(), "to": f.date_to.isoformat(),

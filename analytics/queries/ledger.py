@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 
 from accounts.models import Account
@@ -84,3 +85,16 @@ def ledger_figures(filters: AnalyticsFilters) -> LedgerFigures:
 def _decimal(value: object) -> Decimal:
     """SQL sums as cents-exact Decimals (SQLite answers floats)."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def churn_for_period(*, ledger: LedgerFigures, filters: AnalyticsFilters,
+                     override: Decimal | None = None) -> tuple[Decimal, str]:  # fmt: skip
+    """The annual churn a panel uses and where it came from: the caller's `override`, else the ledger's when
+    it has customers at the start and saw at least one churn (too little data otherwise: a zero churn would
+    make every lifetime endless), else the LEADFLOW_DEFAULT_ANNUAL_CHURN setting."""
+    if override is not None:
+        return override, "override"
+    measured = ledger.annual_churn((filters.date_to - filters.date_from).days + 1)
+    if measured:
+        return measured, "data"
+    return Decimal(str(settings.LEADFLOW.get("DEFAULT_ANNUAL_CHURN", 0.2))), "default"

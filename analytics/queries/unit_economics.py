@@ -19,8 +19,8 @@ from analytics.choices import AttributionGroup, AttributionModel
 from analytics.economics import ltv, ltv_cac_band, payback_band, payback_months, roi, unit_economics
 from analytics.queries.attribution import DEFAULT_LOOKBACK_DAYS, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, AnalyticsQuery, QueryResult
-from analytics.queries.common import money_str, records
-from analytics.queries.ledger import ledger_figures
+from analytics.queries.common import money, money_str, records
+from analytics.queries.ledger import churn_for_period, ledger_figures
 from analytics.queries.money import PAID_CATEGORIES, costs_by
 from leadflow.errors import ValidationFailed
 from leads.choices import OpportunityStatus, Stage
@@ -54,8 +54,9 @@ class UnitEconomicsQuery(AnalyticsQuery):
     Leads, MQLs and new customers are counted by the lead's source channel (first entry into the stage in
     the period); costs by the channel they are booked to (a campaign's cost counts for its channel). ARPU is
     the channel's average first-year won amount, else the ledger's ARR per active customer; churn is the
-    ledger's (company-wide). `arpu` / `annual_churn` override the data; `gross_margin` defaults to the
-    LEADFLOW_GROSS_MARGIN setting. ROI credits revenue by `attribution_model`.
+    ledger's (company-wide; the LEADFLOW_DEFAULT_ANNUAL_CHURN setting while the ledger has no churn to
+    measure, `data.ledger.churn_source` says which). `arpu` / `annual_churn` override the data;
+    `gross_margin` defaults to the LEADFLOW_GROSS_MARGIN setting. ROI credits revenue by `attribution_model`.
     """
 
     filters: AnalyticsFilters
@@ -91,8 +92,7 @@ class UnitEconomicsQuery(AnalyticsQuery):
         f = self.filters
         margin = self.gross_margin if self.gross_margin is not None else default_gross_margin()
         ledger = ledger_figures(f)
-        churn = self.annual_churn if self.annual_churn is not None else ledger.annual_churn(
-            (f.date_to - f.date_from).days + 1)
+        churn, churn_source = churn_for_period(ledger=ledger, filters=f, override=self.annual_churn)
         counts = self._counts()
         costs, paid = costs_by(f, AttributionGroup.CHANNEL), costs_by(f, AttributionGroup.CHANNEL,
                                                                       categories=PAID_CATEGORIES)  # fmt: skip
@@ -105,12 +105,13 @@ class UnitEconomicsQuery(AnalyticsQuery):
         total = self._row(None, _sum_counts(counts.values()), sum(costs.values(), Decimal(0)),
                           sum(paid.values(), Decimal(0)), sum(attributed.values(), Decimal(0)),
                           margin=margin, churn=churn, fallback_arpu=ledger.arpu)  # fmt: skip
+        rows = [_rounded(row) for row in rows]
         frame = pd.DataFrame(rows, columns=list(self.columns))
         data = {
             "from": f.date_from.isoformat(), "to": f.date_to.isoformat(), "gross_margin": float(margin),
             "attribution_model": self.attribution_model, "rows": [_json(row) for row in records(frame)],
-            "total": _json(total),
-            "ledger": {"arpu": money_str(ledger.arpu), "annual_churn": _num(churn),
+            "total": _json(_rounded(total)),
+            "ledger": {"arpu": money_str(ledger.arpu), "annual_churn": _num(churn), "churn_source": churn_source,
                        "renewal_rate": _num(ledger.renewal_rate), "nrr": _num(ledger.nrr),
                        "active_customers_at_start": ledger.active_at_start,
                        "active_customers_at_end": ledger.active_at_end, "churned": ledger.churned},
@@ -173,6 +174,11 @@ class UnitEconomicsQuery(AnalyticsQuery):
 
 MONEY_FIELDS = ("cost", "paid_cost", "cpl", "cost_per_mql", "cac_paid", "cac", "arpu", "ltv", "attributed_revenue",
                 "attributed_ltv")  # fmt: skip
+
+
+def _rounded(row: dict[str, Any]) -> dict[str, Any]:
+    """Money to the cent (half up) for the table and the CSV; the figures behind ratios stay exact."""
+    return {key: (money(value) if key in MONEY_FIELDS else value) for key, value in row.items()}
 
 
 def _json(row: dict[str, Any]) -> dict[str, Any]:

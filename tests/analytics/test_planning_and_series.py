@@ -92,6 +92,7 @@ def test_campaign_roi_by_hand() -> None:
     rows = CampaignRoiQuery(filters=period(), attribution_model="linear").run().data["rows"]
 
     # Linear over 2 touches: 1,000 to the campaign, 1,000 to no campaign. ROI = (1000 - 800) / 800.
+    # No ledger churn to measure: the default 0.2 -> attributed LTV = 1,000 x 0.8 / 0.2 = 4,000; (4000 - 800) / 800.
     assert rows == [{"campaign": "spring", "label": "Spring", "channel": "paid", "leads": 1, "new_customers": 1,
-                     "cost": "800.00", "attributed_revenue": "1000.00", "roi": 0.25, "attributed_ltv": None,
-                     "roi_long_term": None}]  # fmt: skip
+                     "cost": "800.00", "attributed_revenue": "1000.00", "roi": 0.25, "attributed_ltv": "4000.00",
+                     "roi_long_term": 4.0}]  # fmt: skip

@@ -85,6 +85,32 @@ def test_ledger_figures_arpu_churn_and_nrr() -> None:
     assert (ledger["active_customers_at_start"], ledger["active_customers_at_end"], ledger["churned"]) == (4, 4, 1)
 
 
+def test_without_churn_in_the_ledger_the_default_churn_is_used_and_said() -> None:
+    paid = channel("paid")
+    Cost.objects.create(channel=paid, month=dt.date(2026, 3, 1), category=CostCategory.MEDIA,
+                        amount=Decimal("6000.00"))  # fmt: skip
+    convert([("paid", local(2026, 3, 1))], amount="12000.00", converted_at=local(2026, 3, 10), source_channel=paid)
+
+    data = UnitEconomicsQuery(filters=period(**YEAR), gross_margin=Decimal("0.5")).run().data
+
+    # Default churn 0.2 (LEADFLOW_DEFAULT_ANNUAL_CHURN): LTV = 12,000 x 0.5 x 5 = 30,000; LTV/CAC = 5 (healthy).
+    assert data["ledger"]["churn_source"] == "default" and data["ledger"]["annual_churn"] == 0.2
+    assert data["rows"][0]["ltv"] == "30000.00" and data["rows"][0]["ltv_cac"] == 5.0
+    assert data["rows"][0]["band"] == "healthy"
+
+
+def test_money_in_the_table_is_rounded_to_the_cent() -> None:
+    paid = channel("paid")
+    Cost.objects.create(channel=paid, month=dt.date(2026, 3, 1), category=CostCategory.MEDIA,
+                        amount=Decimal("100.00"))  # fmt: skip
+    for _ in range(3):
+        make_journey(["lead"], start=local(2026, 3, 2), source_channel=paid)
+
+    result = UnitEconomicsQuery(filters=period(**YEAR)).run()
+
+    assert result.frame.loc[0, "cpl"] == Decimal("33.33") and result.data["rows"][0]["cpl"] == "33.33"
+
+
 def test_overrides_replace_the_data() -> None:
     _given_a_year_of_data()
 
