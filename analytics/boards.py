@@ -132,7 +132,8 @@ ATTRIBUTION_COMPARISON = register(Panel(
 
 
 def _economics_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> UnitEconomicsQuery:
-    return UnitEconomicsQuery(filters=filters)
+    return UnitEconomicsQuery(filters=filters, gross_margin=params.get("gross_margin"),
+                              annual_churn=params.get("annual_churn"), arpu=params.get("arpu"))  # fmt: skip
 
 
 def _economics_figure(result: QueryResult) -> go.Figure:
@@ -152,7 +153,8 @@ def _economics_summary(result: QueryResult) -> list[tuple[str, str]]:
     bands = {**dict(LtvCacBand.choices), **dict(PaybackBand.choices)}
     return [
         (_("CAC (fully loaded)"), format_value(total.get("cac"), Kind.MONEY)),
-        (_("LTV"), format_value(total.get("ltv"), Kind.MONEY)),
+        (_("LTV"), format_value(total.get("ltv"), Kind.MONEY) if total.get("ltv") is not None or
+         ledger.get("annual_churn") is not None else _("— enter an annual churn above (none in the revenue ledger)")),
         (_("LTV/CAC"), f"{format_value(total.get('ltv_cac'), Kind.MULTIPLE)} · "
                        f"{bands.get(str(total.get('band')), '')}"),
         (_("CAC payback"), f"{format_value(total.get('payback_months'), Kind.MONTHS)} · "
@@ -179,14 +181,15 @@ UNIT_ECONOMICS = register(Panel(
 
 
 def _campaign_roi_query(filters: AnalyticsFilters, params: Mapping[str, Any]) -> CampaignRoiQuery:
-    return CampaignRoiQuery(filters=filters)
+    return CampaignRoiQuery(filters=filters, gross_margin=params.get("gross_margin"))
 
 
 def _campaign_roi_figure(result: QueryResult) -> go.Figure:
     frame = result.frame
     rois = series(frame, "roi")
     colors = ["#16a34a" if value is not None and value == value and value >= 0 else "#dc2626" for value in rois]
-    return bar_chart(labels_of(frame), [(_("ROI"), rois)], horizontal=True, tick_format=".0%", colors=colors)
+    return bar_chart(labels_of(frame), [(_("ROI"), rois)], horizontal=True, tick_format=".0%", colors=colors,
+                     height=max(320, 60 + 22 * len(rois)))  # fmt: skip
 
 
 CAMPAIGN_ROI = register(Panel(
@@ -194,7 +197,7 @@ CAMPAIGN_ROI = register(Panel(
     description=gettext_lazy("Revenue credited to each campaign's touchpoints (linear attribution) against the "
                              "campaign's costs in the period; long-term ROI uses the attributed lifetime value. "
                              "A campaign that spent and won nothing shows −100 %."),
-    query=_campaign_roi_query, figure=_campaign_roi_figure,
+    query=_campaign_roi_query, figure=_campaign_roi_figure, wide=True,
     hidden=(*MACHINE_COLUMNS, "campaign", "channel"),
     kinds={"leads": Kind.INT, "new_customers": Kind.INT, "cost": Kind.MONEY, "attributed_revenue": Kind.MONEY,
            "roi": Kind.PERCENT, "attributed_ltv": Kind.MONEY, "roi_long_term": Kind.PERCENT},
@@ -316,7 +319,7 @@ BOARDS: dict[str, Board] = {
         slug="overview", title=gettext_lazy("Marketing dashboard"),
         description=gettext_lazy("Which channels bring leads that convert, what a customer costs, and how fast "
                                  "it pays back."),
-        panels=("funnel", "channel-series", "unit-economics", "campaign-roi"),
+        panels=("funnel", "channel-series", "unit-economics", "campaign-roi"), params=("economics",),
     ),
     "attribution": Board(
         slug="attribution", title=gettext_lazy("Attribution"),

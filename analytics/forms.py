@@ -128,3 +128,21 @@ class SimulatorForm(forms.Form):
         """The edited rates, or None when none was typed (the data's rates apply)."""
         typed = [self.cleaned_data.get(f"rate_{index}") for index in range(len(self.steps))]
         return None if all(rate is None for rate in typed) else tuple(typed)
+
+
+class EconomicsParamsForm(forms.Form):
+    """Overrides of the unit-economics inputs on the dashboard (spec: ARPU and churn come from the data when
+    there is enough of it and can be overridden; gross margin is a setting). Empty: the data / the setting."""
+
+    gross_margin = forms.DecimalField(
+        label=_("Gross margin"), max_digits=6, decimal_places=4, required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "placeholder": "0.8"}),
+    )  # fmt: skip
+    annual_churn = forms.DecimalField(
+        label=_("Annual churn"), max_digits=6, decimal_places=4, required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "placeholder": "0.2"}),
+    )  # fmt: skip
+    arpu = forms.DecimalField(label=_("ARPU (per year)"), max_digits=16, decimal_places=2, required=False)
+
+    def params(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in ("gross_margin", "annual_churn", "arpu")}

@@ -20,12 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from analytics.boards import BOARDS, Board
-from analytics.forms import AttributionParamsForm, DashboardFilterForm, attribution_params
+from analytics.forms import AttributionParamsForm, DashboardFilterForm, EconomicsParamsForm
 from analytics.panels import Panel, Table, panel_by_slug
 from analytics.queries.base import AnalyticsFilters, filters_from_params
 from leadflow.errors import ValidationFailed
 from leadflow.roles import Action, user_can
 from leads.views.leads import _is_fragment, _render
+
+PARAM_FORMS: dict[str, type[AttributionParamsForm] | type[EconomicsParamsForm]] = {
+    "attribution": AttributionParamsForm,
+    "economics": EconomicsParamsForm,
+}
 
 
 def require_analytics(request: HttpRequest) -> None:
@@ -61,13 +66,16 @@ def board_input(request: HttpRequest, board: Board | None = None) -> BoardInput:
         errors.update(error.errors or {"from": [error.message]})
         filters = filters_from_params({}, today=today)
     params: dict[str, Any] = {}
-    if board is None or "attribution" in board.params:
-        form = AttributionParamsForm(request.GET)
+    for name, form_class in PARAM_FORMS.items():
+        if board is not None and name not in board.params:
+            continue
+        form = form_class(request.GET)
         if form.is_valid():
-            params = form.params()
+            params.update(form.params())
         else:
-            errors.update({name: [str(m) for m in messages] for name, messages in form.errors.items()})
-            params = attribution_params({})
+            errors.update({field: [str(m) for m in messages] for field, messages in form.errors.items()})
+            defaults = form_class({})
+            params.update(defaults.params() if defaults.is_valid() else {})
     return BoardInput(filters=filters, params=params, errors=errors)
 
 
@@ -98,12 +106,22 @@ def board(request: HttpRequest, slug: str = "overview") -> HttpResponse:
     query = request.GET.copy()
     context = {
         "board": found, "boards": list(BOARDS.values()), "panels": panels, "filters": given.filters,
-        "errors": given.errors, "filter_form": DashboardFilterForm(request.GET or None),
-        "params_form": AttributionParamsForm(request.GET or None) if found.params else None,
+        "errors": given.errors, "filter_form": DashboardFilterForm(_with_period(request, given.filters)),
+        "param_forms": [PARAM_FORMS[name](request.GET or None) for name in found.params],
         "query": query.urlencode(),
     }  # fmt: skip
     template = "analytics/_panels.html" if _is_fragment(request) else "analytics/board.html"
     return _render(request, template, context, status=200)
+
+
+def _with_period(request: HttpRequest, filters: AnalyticsFilters) -> dict[str, Any]:
+    """The query string with the period actually shown filled in, so the date fields never read empty."""
+    data: dict[str, Any] = {key: request.GET.get(key) for key in request.GET}
+    if not data.get("from"):
+        data["from"] = filters.date_from.isoformat()
+    if not data.get("to"):
+        data["to"] = filters.date_to.isoformat()
+    return data
 
 
 @login_required

@@ -173,3 +173,29 @@ def test_channel_series_panel_counts_leads_and_mqls_per_month_and_channel(journe
     figure = json.loads(view.chart_json)
     assert {trace["name"] for trace in figure["data"]} == {"Baidu", "WeChat"}
     assert len(figure["data"]) == 4  # leads and MQLs rows, a trace per channel in each
+
+
+def test_annual_churn_typed_in_the_filter_bar_gives_ltv_and_its_band(journeys: dict[str, object]) -> None:
+    _won_with_cost()
+    params = {**PERIOD, "annual_churn": "0.2", "gross_margin": "0.8"}
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), params)
+    view = next(view for view in response.context["panels"] if view.panel.slug == "unit-economics")
+    headings = [heading for _key, heading in view.tables[0].headers]
+    baidu = next(dict(zip(headings, (text for text, _kind in row), strict=True)) for row in view.tables[0].rows
+                 if row[0][0] == "Baidu")  # fmt: skip
+    # ARPU = ¥120,000 a customer; LTV = 120,000 × 0.8 / 0.2 = ¥480,000; CAC ¥20,000 -> 24×, very healthy
+    assert baidu["LTV"] == "¥480,000.00"
+    assert baidu["LTV/CAC"] == "24.00×"
+    assert baidu["LTV/CAC band"] == "Very healthy: invest more"
+    assert 'name="annual_churn"' in response.content.decode()
+
+
+def test_churn_out_of_range_is_named_beside_the_filters(journeys: dict[str, object]) -> None:
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"), {**PERIOD, "annual_churn": "2"})
+    assert "annual_churn" in response.context["errors"]
+
+
+def test_date_fields_show_the_default_period_when_none_is_given() -> None:
+    response = client_for(Role.MARKETER).get(reverse("analytics:overview"))
+    filters = response.context["filters"]
+    assert f'value="{filters.date_from.isoformat()}"' in response.content.decode()
