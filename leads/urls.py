@@ -1,7 +1,7 @@
 from django.urls import path
 
 from leads.scoring import views as scoring
-from leads.views import imports
+from leads.views import imports, tags
 from leads.views import leads as views
 
 app_name = "leads"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.csv", views.lead_export, name="export"),
     path("<int:pk>/", views.lead_detail, name="detail"),
     path("<int:pk>/stage/<slug:to>/", views.lead_stage_change, name="stage-change"),
+    path("<int:pk>/tags/", tags.lead_tags, name="tags"),
     path("import/", imports.import_upload, name="import"),
     path("import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("import/<int:pk>/map/", imports.import_map, name="import-map"),

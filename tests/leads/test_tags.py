@@ -85,3 +85,24 @@ def test_counts_and_save_errors_name_the_field():
     with pytest.raises(ValidationFailed) as blank:
         tag_save(tag=tag, data={"name": ""})
     assert "name" in clash.value.errors and "name" in blank.value.errors
+
+
+def test_lead_page_edits_manual_tags_and_explains_a_refused_rule_tag():
+    from django.test import Client
+
+    from leadflow.roles import Role
+    from tests.factories import user_with_role
+
+    rule_tag()
+    lead = LeadFactory(fit_score=10)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user_with_role(Role.MARKETER))
+
+    form = client.get(f"/leads/{lead.pk}/tags/?edit=1", HTTP_HX_REQUEST="true")
+    saved = client.post(f"/leads/{lead.pk}/tags/", {"tags": "vip，展会名片"}, HTTP_HX_REQUEST="true")
+    refused = client.post(f"/leads/{lead.pk}/tags/", {"tags": "vip, high-fit"}, HTTP_HX_REQUEST="true")
+
+    assert 'name="tags"' in form.content.decode()
+    assert saved.status_code == 200 and names(lead) == {"vip", "展会名片"}
+    assert refused.status_code == 422 and "LeadFlow adds and removes rule tags itself" in refused.content.decode()
+    assert f"/leads/{lead.pk}/tags/" in client.get(f"/leads/{lead.pk}/").content.decode()
