@@ -129,3 +129,21 @@ def nurture_track_enrol(*, lead: Lead, slug: str, actor: Any, now: dt.datetime) 
 
         raise ValidationFailed("No nurture tracks are installed.", errors={"track": ["No nurture tracks."]})
     enrol(lead=lead, slug=slug, actor=actor, now=now)
+
+
+# 5. **Lead page panels** (`lead_panel_register`): a card another app adds to the side column of the lead page,
+#    e.g. nurturing's SLA clocks or enrollments. `provider(*, request, lead) -> str` returns rendered HTML
+#    (`render_to_string`, a SafeString: the page does not escape it again) or "" to show nothing; it must only
+#    read.
+
+_PANELS: dict[str, Callable[..., str]] = {}
+
+
+def lead_panel_register(name: str, provider: Callable[..., str]) -> None:
+    _PANELS[name] = provider
+
+
+def lead_panels(*, request: Any, lead: Lead) -> list[str]:
+    """The registered panels' HTML for this lead (SafeStrings from render_to_string), empty ones left out."""
+    rendered = (provider(request=request, lead=lead) for provider in _PANELS.values())
+    return [html for html in rendered if html]

@@ -29,6 +29,7 @@ from leads.choices import LeadEventKind, Stage
 from leads.exports import lead_export_csv, lead_export_filename
 from leads.filters import LeadFilterSet
 from leads.forms import TransitionForm
+from leads.hooks import lead_panels
 from leads.models import Lead
 from leads.selectors import lead_detail_queryset, leads_visible_to
 from leads.services.identity import lead_follow_merges
@@ -147,6 +148,7 @@ def lead_detail_context(request: HttpRequest, lead: Lead) -> dict[str, Any]:
         "identities": lead.identities.order_by("kind", "value"),
         "funnel": FUNNEL,
         "funnel_reached": _funnel_reached(lead),
+        "panels": lead_panels(request=request, lead=lead),  # other apps' cards (leads.hooks), e.g. SLA clocks
     }
 
 

@@ -3,6 +3,8 @@
    written by the server in the page's language. Without JavaScript the server's text stays. */
 (function () {
   "use strict";
+  if (window.leadflowCountdown) return;  // loaded again by a fragment: one ticker is enough
+  window.leadflowCountdown = true;
 
   function duration(seconds, units) {
     var minutes = Math.floor(Math.abs(seconds) / 60);

@@ -118,3 +118,12 @@ def test_manager_board_shows_the_teams_clocks_and_is_closed_to_reps(committed: A
     assert _client(rep).get("/nurturing/clocks/").status_code == 403
     page = _client(manager).get("/nurturing/clocks/")
     assert page.status_code == 200 and "看板公司" in page.content.decode()
+
+
+def test_lead_page_shows_the_sla_clocks_card(committed: Any) -> None:
+    rep = user_with_role(Role.SALES)
+    lead = _mql(rep, committed)
+    html = _client(rep).get(f"/leads/{lead.pk}/").content.decode()
+    assert 'id="lead-sla"' in html and "data-due=" in html
+    other = new_lead(owner_sales=rep)
+    assert 'id="lead-sla"' not in _client(rep).get(f"/leads/{other.pk}/").content.decode()
