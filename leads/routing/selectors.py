@@ -134,8 +134,9 @@ def members_choosable(*, include: Iterable[int] = ()) -> QuerySet[User]:
 
 @dataclass(frozen=True)
 class AllocationCell:
-    """One person's share in one month: what sales ops set (None: not set) and what routing uses after the
-    breach penalty (`effective`), with the breaches of the month before that caused it."""
+    """One person's share in one month: what sales ops set (None: not set), what routing uses after the
+    breach penalty (`effective`), with the breaches of the month before that caused it, and the percentage
+    of the team's weighted leads that makes (None for someone routing cannot pick)."""
 
     month: dt.date
     weight: int | None
@@ -143,6 +144,7 @@ class AllocationCell:
     penalised: bool
     breaches: int
     editable: bool
+    percent: float | None
 
 
 @dataclass(frozen=True)
@@ -152,19 +154,24 @@ class AllocationRow:
     cells: list[AllocationCell]
 
 
-def allocation_cell(*, team: Team, user: User, month: dt.date, now: dt.datetime) -> AllocationCell:
-    return allocation_grid(team=team, months=[month], now=now, users=[user])[0].cells[0]
-
-
-def allocation_grid(*, team: Team, months: list[dt.date], now: dt.datetime,
-                    users: list[User] | None = None) -> list[AllocationRow]:  # fmt: skip
+def allocation_grid(*, team: Team, months: list[dt.date], now: dt.datetime) -> list[AllocationRow]:
     """Rows = team members (active first, by username), columns = `months`. Past months are read-only.
-    Queries: members, allocations, and one breach count per month shown."""
-    members = users if users is not None else list(team.members.order_by("-is_active", "username"))
-    weights = {(a.user_id, a.month): a.weight for a in MonthlyAllocation.objects.filter(
-        team=team, month__in=months, user__in=[m.pk for m in members])}  # fmt: skip
+    Percentages follow `member_weights`: no share set in a month -> 1 each; set for others -> 0; times the
+    breach factor. Queries: members, eligible members, allocations, one breach count per month shown."""
+    members = list(team.members.order_by("-is_active", "username"))
+    eligible = {user.pk for user in team_eligible_members(team=team)}
+    weights = {(a.user_id, a.month): a.weight for a in MonthlyAllocation.objects.filter(team=team, month__in=months)}
+    months_set = {month for _user, month in weights}
     breaches = {month: breaches_by_user(month=month_shift(month, -1)) for month in months}
     factor, current = breach_factor(), month_start(now)
+    used: dict[tuple[int, dt.date], float] = {}
+    for month in months:
+        for user in members:
+            if user.pk in eligible:
+                share = float(weights.get((user.pk, month), 0)) if month in months_set else 1.0
+                penalised = breaches[month].get(user.pk, 0) >= BREACHES_FOR_PENALTY
+                used[(user.pk, month)] = share * factor if penalised else share
+    totals = {month: sum(v for (_u, m), v in used.items() if m == month) for month in months}
     rows = []
     for user in members:
         cells = []
@@ -172,7 +179,10 @@ def allocation_grid(*, team: Team, months: list[dt.date], now: dt.datetime,
             weight, count = weights.get((user.pk, month)), breaches[month].get(user.pk, 0)
             penalised = count >= BREACHES_FOR_PENALTY
             effective = None if weight is None else (weight * factor if penalised else float(weight))
+            part = used.get((user.pk, month))
+            percent = 100 * part / totals[month] if part is not None and totals[month] else None
             cells.append(AllocationCell(month=month, weight=weight, effective=effective, penalised=penalised,
-                                        breaches=count, editable=user.is_active and month >= current))  # fmt: skip
+                                        breaches=count, editable=user.is_active and month >= current,
+                                        percent=percent))  # fmt: skip
         rows.append(AllocationRow(user=user, active=user.is_active, cells=cells))
     return rows

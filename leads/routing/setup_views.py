@@ -21,7 +21,7 @@ from leads.models import Channel
 from leads.routing.editing import allocation_set, channel_route_set, team_create, team_update
 from leads.routing.forms import AllocationForm, TeamForm, errors_apply
 from leads.routing.models import Team
-from leads.routing.selectors import allocation_cell, allocation_grid, breach_factor, month_shift, month_start
+from leads.routing.selectors import allocation_grid, breach_factor, month_shift, month_start
 from leads.routing.views import done, is_fragment, require_routing
 
 GRID_MONTHS = 4  # the current month and the next three; the month before is shown read-only
@@ -98,9 +98,14 @@ def allocation_set_view(request: HttpRequest) -> HttpResponse:
         allocation_set(team=team, user=user, month=month, weight=form.cleaned_data["weight"])
     except ValidationFailed as failure:
         error, status = " ".join(" ".join(m) for m in failure.errors.values()) or failure.message, 422
-    cell = allocation_cell(team=team, user=user, month=month, now=now)
+    # The whole month's column: every other member's percentage changes with this cell (out-of-band swaps).
+    column = allocation_grid(team=team, months=[month], now=now)
+    cell = next((row.cells[0] for row in column if row.user.pk == user.pk), None)
+    if cell is None:
+        return HttpResponse(error or _("Only an active member of the team has a share."), status=422)
+    others = [(row.user, row.cells[0]) for row in column if row.user.pk != user.pk]
     context = {"cell": cell, "team": team, "member": user, "error": error, "factor": breach_factor(),
-               "value": request.POST.get("weight", "") if error else None}  # fmt: skip
+               "value": request.POST.get("weight", "") if error else None, "others": others}  # fmt: skip
     return render(request, "leads/routing/_allocation_cell.html", context, status=status)
 
 

@@ -255,7 +255,22 @@ def test_grid_shows_the_penalised_share_next_month_for_two_breaches() -> None:
     june_late, june_ok = rows["late"].cells[1], rows["ok"].cells[1]
     assert (june_late.weight, june_late.effective, june_late.penalised, june_late.breaches) == (80, 40.0, True, 2)
     assert (june_ok.weight, june_ok.effective, june_ok.penalised) == (80, 80.0, False)
+    # and the shares routing will use: 40 / (40 + 80) = 33.3 %, 80 / 120 = 66.7 %
+    assert round(june_late.percent, 1) == 33.3 and round(june_ok.percent, 1) == 66.7
+    # May has no share set: one each, and nobody breached in April, so 50 % each
     assert rows["late"].cells[0].weight is None and rows["late"].cells[0].editable
+    assert rows["late"].cells[0].percent == rows["ok"].cells[0].percent == 50.0
+
+
+def test_grid_gives_no_percentage_to_an_inactive_member_and_zero_to_an_unset_one() -> None:
+    # given three members in June: a share of 30 set for one, none for another, and an inactive third
+    a, b, gone = (user_with_role(Role.SDR, username=n) for n in ("a", "b", "gone"))
+    team = _sdr_team(a, b, gone)
+    allocation_set(team=team, user=a, month=JUNE, weight=30)
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    rows = {row.user.username: row.cells[0] for row in allocation_grid(team=team, months=[JUNE], now=NOW)}
+    # then a gets every lead, b none (a share is set for the team that month), gone is not counted
+    assert (rows["a"].percent, rows["b"].percent, rows["gone"].percent) == (100.0, 0.0, None)
 
 
 def test_grid_past_months_are_read_only() -> None:

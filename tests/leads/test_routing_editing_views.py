@@ -128,6 +128,7 @@ def test_allocation_grid_saves_a_cell_and_shows_it() -> None:
     cell = client.post("/routing/allocations/set/", data, **HTMX)
     # then the cell answers with the saved value, and the grid shows it
     assert cell.status_code == 200 and 'value="70"' in cell.content.decode()
+    assert f'id="pct-{sdr.pk}-{next_month:%Y-%m}"' in cell.content.decode()
     assert MonthlyAllocation.objects.get().weight == 70
     grid = client.get(f"/routing/allocations/?team={team.pk}").content.decode()
     assert f'data-month="{next_month:%Y-%m}"' in grid and 'value="70"' in grid
@@ -158,3 +159,15 @@ def test_rule_list_says_the_conditions_in_words() -> None:
         {"field": "employee_count", "op": "between", "value": [200, 999]}, {"tag": "vip"}]})  # fmt: skip
     html = _client(Role.SALES_MANAGER).get("/routing/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Tier: S, A · Employees 200–999 · 1 more condition" in html
+
+
+def test_saving_a_cell_updates_the_other_members_percentages_out_of_band() -> None:
+    # given two SDRs; when next month's share of the first is set to 30
+    first, second = user_with_role(Role.SDR, username="first"), user_with_role(Role.SDR, username="second")
+    team = _team(first, second)
+    next_month = month_shift(month_start(timezone.now()), 1)
+    data = {"team": team.pk, "user": first.pk, "month": next_month.isoformat(), "weight": "30"}
+    html = _client(Role.SALES_MANAGER).post("/routing/allocations/set/", data, **HTMX).content.decode()
+    # then the first gets 100 % and the second's percentage (now 0 %) is swapped in out of band
+    assert f'id="pct-{first.pk}-{next_month:%Y-%m}"' in html and "100.0 %" in html
+    assert f'id="pct-{second.pk}-{next_month:%Y-%m}" hx-swap-oob="true"' in html and "0.0 %" in html
