@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +47,10 @@ def is_missing(value: Any) -> bool:
 
 
 def number(value: Any, decimals: int = 0) -> str:
-    return formats.number_format(Decimal(str(value)), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    """Thousands grouped with a comma in both languages, as money is (Django's zh_Hans format groups nothing,
+    which reads badly beside ¥1,234.00); half-up rounding to `decimals`."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}"
 
 
 def format_value(value: Any, kind: str, *, currency: str = "") -> str:

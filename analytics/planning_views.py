@@ -53,6 +53,14 @@ INPUT_ROWS: tuple[tuple[str, str], ...] = (
 )
 
 
+def with_defaults(request: HttpRequest, initial: Mapping[str, Any]) -> dict[str, Any]:
+    """The submitted values, with the data's value in every field left empty: the form then always shows the
+    numbers the plan was computed with."""
+    data = {key: "" if value is None else str(value) for key, value in initial.items()}
+    data.update({key: value for key, value in request.GET.items() if value.strip()})
+    return data
+
+
 @dataclass(frozen=True)
 class CompareRow:
     label: str
@@ -99,7 +107,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     require_analytics(request)
     baseline = economics_baseline()
     edited = "cac" in request.GET
-    form = CalculatorForm(request.GET if edited else None, initial=baseline.initial())
+    form = CalculatorForm(with_defaults(request, baseline.initial()) if edited else None, initial=baseline.initial())
     plan_inputs: dict[str, Any] = baseline.initial()
     if edited and form.is_valid():
         plan_inputs.update({key: value for key, value in form.cleaned_data.items() if value is not None})
@@ -151,7 +159,9 @@ def _simulation_params(form: SimulatorForm, stages: tuple[str, ...], baseline: M
     """The plan: typed values, and the data's for the fields left empty."""
     data = form.cleaned_data
     typed = form.rates() or ()
-    rates = tuple(Decimal(str(baseline["rates"][i])) if i >= len(typed) or typed[i] is None else typed[i]
+    exact = [Decimal(str(rate)) for rate in baseline["rates"]]
+    # The form shows the data's rates to 4 places; a rate left as shown means the data's exact rate.
+    rates = tuple(exact[i] if i >= len(typed) or typed[i] is None or typed[i] == round(exact[i], 4) else typed[i]
                   for i in range(len(stages) - 1))  # fmt: skip
     return {
         "stages": stages, "rates": rates,
@@ -174,7 +184,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
                **{f"rate_{i}": round(rate, 4) for i, rate in enumerate(baseline["rates"])}}  # fmt: skip
     steps = [(stage_label(a), stage_label(b)) for a, b in itertools.pairwise(stages)]
     edited = "top" in request.GET
-    form = SimulatorForm(request.GET if edited else None, initial=initial, steps=steps)
+    form = SimulatorForm(with_defaults(request, initial) if edited else None, initial=initial, steps=steps)
     params: dict[str, Any] = {"stages": stages}
     if edited and form.is_valid():
         params = _simulation_params(form, stages, baseline)

@@ -104,3 +104,22 @@ def test_simulator_starting_from_leads_has_three_rates_and_exports_csv(marketer:
     assert export["Content-Type"] == "text/csv; charset=utf-8" and text.startswith("\ufeff")
     last = text.strip().splitlines()[-1].split(",")
     assert last[0] == "customer" and float(last[-1]) == pytest.approx(18.0)  # 1000 × 0.3 × 0.3 × 0.2
+
+
+def test_simulator_keeps_the_datas_exact_rates_for_the_steps_left_as_shown(marketer: Client) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import make_journey
+
+    # given 3 leads this month, 1 of them an MQL: lead -> MQL is 1/3, shown as 0.3333
+    start = timezone.now() - dt.timedelta(days=3)
+    make_journey(["lead", "mql"], start=start)
+    make_journey(["lead"], start=start)
+    make_journey(["lead"], start=start)
+    shown = marketer.get(reverse("analytics:simulator"), {"start": "lead"})
+    assert shown.context["form"]["rate_0"].value() == 0.3333
+    response = marketer.get(reverse("analytics:simulator"), {"start": "lead", "top": "300", "rate_0": "0.3333"})
+    counts = [row[-1][0] for row in response.context["table"].rows]
+    assert counts[1] == "100.00"  # 300 × 1/3 exactly, not 300 × 0.3333 = 99.99
