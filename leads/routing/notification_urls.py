@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.notification_list, name="list"),
     path("count/", views.notification_count, name="count"),
     path("read/", views.notification_read, name="read"),
+    path("<int:pk>/open/", views.notification_open, name="open"),
 ]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from leads.routing.models import Notification
 from leads.routing.notifications import notifications_mark_read
 from leads.routing.selectors import notifications_for, notifications_unread_count
 
@@ -47,3 +48,12 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", None):
         return render(request, "components/notification_bell.html", bell_context(request, open_list=True))
     return redirect("notifications:list")
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to its lead, marking it read on the way (idempotent; only one's own: else 404)."""
+    note = get_object_or_404(Notification, pk=pk, user_id=request.user.pk)
+    notifications_mark_read(user=request.user, now=timezone.now(), ids=[note.pk])
+    return redirect("leads:detail", pk=note.lead_id) if note.lead_id else redirect("notifications:list")

@@ -73,3 +73,13 @@ def test_the_count_fragment_and_the_page_need_a_login() -> None:
     _note(sdr, "x")
     assert 'data-unread="1"' in _client(sdr).get("/notifications/count/").content.decode()
     assert _client(sdr).get("/notifications/").status_code == 200
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_its_lead() -> None:
+    sdr, other = user_with_role(Role.SDR), user_with_role(Role.SDR)
+    note = _note(sdr, "open me")
+    assert _client(other).get(f"/notifications/{note.pk}/open/").status_code == 404
+    response = _client(sdr).get(f"/notifications/{note.pk}/open/")
+    note.refresh_from_db()
+    assert response.status_code == 302 and response["Location"] == f"/leads/{note.lead_id}/"
+    assert note.read_at is not None
