@@ -57,7 +57,7 @@ def with_defaults(request: HttpRequest, initial: Mapping[str, Any]) -> dict[str,
     """The submitted values, with the data's value in every field left empty: the form then always shows the
     numbers the plan was computed with."""
     data = {key: "" if value is None else str(value) for key, value in initial.items()}
-    data.update({key: value for key, value in request.GET.items() if str(value).strip()})
+    data.update({key: str(value) for key, value in request.GET.items() if str(value).strip()})
     return data
 
 
