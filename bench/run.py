@@ -1,4 +1,5 @@
-"""`python -m bench [--size smoke|small|full]`: workloads 1, 2, 4, 5 and 6 beside their references, median of runs.
+"""`python -m bench [--size smoke|small|full]`: workloads 1, 2, 4, 5, 6 and 7 beside their
+references, median of runs.
 
 Writes bench/results/latest.json (or --out) and prints ratio first, absolute figures second.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 import psycopg2
 
-from bench import rescore, segments, tick
+from bench import analytics, rescore, segments, tick
 from bench import workloads as w
 from bench.setup import ROOT, broker_url, database_prepare, gunicorn, server_url
 
@@ -55,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         preview["met"] = preview["met"] and preview["counts_agree"]
     rescoring = rescore.workload_rescore(database_url, runs)  # a database job: no HTTP
     ticking = tick.workload_tick_scans(database_url, runs)  # the tick's claim queries: no HTTP either
+    # Last: it adds the won opportunities of the dataset's customers (attribution needs revenue to credit).
+    panels = analytics.workload_analytics(database_url, runs)
+    panels["met"] = panels["met"] and panels["figures_agree"]
     report = {
         "size": args.size, "dataset": {"leads": size["leads"], "touchpoints": size["touchpoints"]},
         "runs": runs, "prepare_seconds": round(prepared, 1), "total_seconds": round(time.monotonic() - began, 1),
-        "environment": environment(database_url), "workloads": [first, second, rescoring, preview, ticking],
+        "environment": environment(database_url), "workloads": [first, second, rescoring, preview, ticking,
+                                                              panels],
     }  # fmt: skip
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -184,5 +189,9 @@ def print_table(report: dict[str, Any]) -> None:
             app, ref = f"{item['app']['rows_per_s_median']:,} r/s", f"{item['reference']['rows_per_s_median']:,} r/s"
         print(f"{item['workload']:<3}{item['ratio']:>7.2f}{item['target']:>8.2f}  {'yes' if item['met'] else 'NO':<5}"
               f"{app:>14}{ref:>14}  {item['name']}")
+        for panel in item.get("panels", []):  # workload 7: one line per analytics panel, cold and warm
+            print(f"{'':<3}{panel['ratio']:>7.2f}{'':>8}  {'yes' if panel['met'] else 'NO':<5}"
+                  f"{panel['cold_ms']:>11,.0f} ms{panel['reference_ms']:>11,.0f} ms  {panel['panel']} "
+                  f"(warm {panel['warm_ms']:.1f} ms)")
     pg = report["environment"]["postgres"]["version"].split(" on ")[0]
     print(f"{pg}; {report['environment']['machine']['cpus']} CPUs; total {report['total_seconds']}s")

@@ -24,7 +24,7 @@ def test_smoke_benchmark_reports_ratios_for_every_workload_within_a_minute(tmp_p
 
     assert time.monotonic() - began < 60
     report = json.loads(out.read_text())
-    assert [item["workload"] for item in report["workloads"]] == [1, 2, 4, 6, 5]
+    assert [item["workload"] for item in report["workloads"]] == [1, 2, 4, 6, 5, 7]
     for item in report["workloads"]:
         assert item["ratio"] > 0
         assert len(item["app"]["runs"]) >= 3 and len(item["reference"]["runs"]) >= 3
@@ -33,4 +33,7 @@ def test_smoke_benchmark_reports_ratios_for_every_workload_within_a_minute(tmp_p
     assert report["workloads"][4]["rows_agree"] is True and report["workloads"][4]["data"]["clocks_due"] > 0
     assert report["workloads"][1]["duplicate_event_ids_stored"] == 0
     assert report["workloads"][1]["duplicates_reported"] > 0
+    panels = report["workloads"][5]
+    assert panels["figures_agree"] is True and len(panels["panels"]) == 10
+    assert all(panel["warm_ms"] <= 50 for panel in panels["panels"])
     assert report["environment"]["postgres"]["version"].startswith("PostgreSQL")
