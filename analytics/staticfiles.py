@@ -43,7 +43,7 @@ class PlotlyJsFinder(BaseFinder):
         if path.replace("\\", "/") == f"{PREFIX}/{FILENAME}":
             match = str(plotly_package_data() / FILENAME)
             return [match] if find_all else match
-        return [] if find_all else ""
+        return []  # as Django's finders answer "not here", whatever find_all says
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
         yield FILENAME, self.storage
