@@ -73,6 +73,13 @@ class BenchmarkWriteSerializer(serializers.Serializer):
     high = serializers.DecimalField(max_digits=5, decimal_places=4)
 
 
+class BenchmarkRangeSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=BenchmarkKey.choices)
+    label = serializers.CharField()  # type: ignore[assignment]
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
 # --- responses (documentation) -----------------------------------------------------------------------------
 
 

@@ -15,5 +15,7 @@ urlpatterns = [
          name="api-analytics-unit-economics-calculate"),
     path("simulate/", views.SimulateView.as_view(), name="api-analytics-simulate"),
     path("leads-by-channel/", views.ChannelSeriesView.as_view(), name="api-analytics-leads-by-channel"),
+    path("benchmarks/", views.BenchmarksView.as_view(), name="api-analytics-benchmarks"),
+    path("benchmarks/<str:key>/", views.BenchmarkDetailView.as_view(), name="api-analytics-benchmark"),
     path("campaign-roi/", views.CampaignRoiView.as_view(), name="api-analytics-campaign-roi"),
 ]

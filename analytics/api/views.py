@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.api import serializers as s
+from analytics.choices import BenchmarkKey
 from analytics.queries.attribution import AttributionComparisonQuery, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, filters_from_params
 from analytics.queries.campaigns import CampaignRoiQuery
@@ -24,8 +25,10 @@ from analytics.queries.simulate import SimulationQuery
 from analytics.queries.sla import SlaQuery
 from analytics.queries.unit_economics import UnitEconomicsCalculation, UnitEconomicsQuery
 from analytics.queries.velocity import VelocityQuery
-from leadflow.errors import ValidationFailed
-from leadflow.roles import Action
+from analytics.selectors import benchmarks_current
+from analytics.services import benchmark_reset, benchmark_set
+from leadflow.errors import NotPermitted, ValidationFailed
+from leadflow.roles import Action, user_can
 
 PROBLEM = OpenApiResponse(description="application/problem+json (RFC 9457); `errors` names each bad parameter")
 FILTER_PARAMETERS = [
@@ -161,3 +164,39 @@ class CampaignRoiView(AnalyticsView):
         """Per campaign: cost, leads, new customers, attributed revenue, ROI and long-term ROI."""
         filters, params = parse(request, s.CampaignRoiParamsSerializer)
         return Response(CampaignRoiQuery(filters=filters, **params).run().data)
+
+
+def _benchmarks_json() -> list[dict[str, Any]]:
+    return [{"key": key.value, "label": str(key.label), "low": float(low), "high": float(high)}
+            for key in BenchmarkKey for low, high in [benchmarks_current()[key]]]  # fmt: skip
+
+
+class BenchmarksView(AnalyticsView):
+    @extend_schema(responses={200: s.BenchmarkRangeSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        """The benchmark ranges shown beside the funnel (rates 0-1): edited values, else the spec's."""
+        return Response(_benchmarks_json())
+
+
+class BenchmarkDetailView(AnalyticsView):
+    @extend_schema(request=s.BenchmarkWriteSerializer,
+                   responses={200: s.BenchmarkRangeSerializer(many=True), 400: PROBLEM, 403: PROBLEM})  # fmt: skip
+    def put(self, request: Request, key: str) -> Response:
+        """Set one range (marketers and admins: Action.MANAGE_MARKETING); answers every range."""
+        _require_marketing(request)
+        body = s.BenchmarkWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        benchmark_set(key=key, low=body.validated_data["low"], high=body.validated_data["high"], actor=request.user)
+        return Response(_benchmarks_json())
+
+    @extend_schema(responses={200: s.BenchmarkRangeSerializer(many=True), 403: PROBLEM})
+    def delete(self, request: Request, key: str) -> Response:
+        """Back to the spec's default range."""
+        _require_marketing(request)
+        benchmark_reset(key=key)
+        return Response(_benchmarks_json())
+
+
+def _require_marketing(request: Request) -> None:
+    if not user_can(request.user, Action.MANAGE_MARKETING):
+        raise NotPermitted(_("Only marketers and admins change benchmarks."))

@@ -114,3 +114,19 @@ def test_schema_documents_the_analytics_endpoints(client) -> None:  # type: igno
     assert {"/api/v1/analytics/funnel/", "/api/v1/analytics/attribution/", "/api/v1/analytics/simulate/",
             "/api/v1/analytics/unit-economics/calculate/"} <= set(paths)  # fmt: skip
     assert any(p["name"] == "half_life_days" for p in paths["/api/v1/analytics/attribution/"]["get"]["parameters"])
+
+
+def test_benchmarks_are_listed_and_edited_by_marketers(client) -> None:  # type: ignore[no-untyped-def]
+    manager, _user = role_client(Role.SALES_MANAGER)
+
+    listed = client.get(BASE + "benchmarks/").json()
+    edited = client.put(BASE + "benchmarks/lead_mql/", {"low": "0.25", "high": "0.35"}, format="json")
+    refused = manager.put(BASE + "benchmarks/lead_mql/", {"low": "0.1", "high": "0.2"}, format="json")
+    bad = client.put(BASE + "benchmarks/lead_mql/", {"low": "0.5", "high": "0.2"}, format="json")
+    reset = client.delete(BASE + "benchmarks/lead_mql/")
+
+    assert {row["key"]: (row["low"], row["high"]) for row in listed}["lead_mql"] == (0.2, 0.3)
+    assert edited.status_code == 200
+    assert {row["key"]: row["low"] for row in edited.json()}["lead_mql"] == 0.25
+    assert refused.status_code == 403 and bad.status_code == 400 and "high" in bad.json()["errors"]
+    assert {row["key"]: row["low"] for row in reset.json()}["lead_mql"] == 0.2
