@@ -135,7 +135,8 @@ def panel_export(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("No such table."))
     given = board_input(request)
     if given.errors:
-        return HttpResponse(_("Fix the filters: %(errors)s") % {"errors": given.errors}, status=400,
+        problems = "; ".join(f"{name}: {message}" for name, messages in given.errors.items() for message in messages)
+        return HttpResponse(_("Fix the filters: %(errors)s") % {"errors": problems}, status=400,
                             content_type="text/plain; charset=utf-8")  # fmt: skip
     try:
         result = panel.run(given.filters, given.params)

@@ -199,3 +199,11 @@ def test_date_fields_show_the_default_period_when_none_is_given() -> None:
     response = client_for(Role.MARKETER).get(reverse("analytics:overview"))
     filters = response.context["filters"]
     assert f'value="{filters.date_from.isoformat()}"' in response.content.decode()
+
+
+def test_export_with_a_bad_period_is_a_400_naming_the_field() -> None:
+    response = client_for(Role.MARKETER).get(
+        reverse("analytics:export", args=["funnel"]), {"from": "2026-04-01", "to": "2026-01-01"}
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == "Fix the filters: to: The end of the period is before its start."
