@@ -11,6 +11,7 @@ How to use it (dashboards, API views, exports, the Celery refresh):
     result.columns          # {column key: translated heading} for the table header and the CSV header row
     result.data             # JSON-able dict: exactly what the API answers
     result.extra            # further named frames some panels carry (e.g. the funnel's "benchmarks")
+    result.extra_columns    # {extra frame name: {column key: translated heading}}
     result.cache_key        # identifies the figures (parameters + data version)
     result.frame_csv()      # the CSV export of `frame` with translated headings
 
@@ -156,11 +157,13 @@ class QueryResult:
     cache_key: str
     columns: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    extra_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def frame_csv(self, name: str = "") -> str:
         """CSV of `frame` (or of `extra[name]`) with translated headings; keys without a heading keep theirs."""
         frame = self.extra[name] if name else self.frame
-        headed = frame.rename(columns={key: str(label) for key, label in self.columns.items()})
+        labels = self.extra_columns.get(name, {}) if name else self.columns
+        headed = frame.rename(columns={key: str(label) for key, label in labels.items()})
         buffer = io.StringIO()
         headed.to_csv(buffer, index=False)
         return buffer.getvalue()
@@ -172,6 +175,8 @@ class AnalyticsQuery:
 
     name: ClassVar[str] = ""
     columns: ClassVar[Mapping[str, Any]] = {}
+    # Headings of the extra frames, by frame name (e.g. {"benchmarks": {...}}).
+    extra_frame_columns: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     filters: AnalyticsFilters
 
     def validate(self) -> None:
@@ -211,7 +216,10 @@ class AnalyticsQuery:
             cached = self.compute()
             cache.set(key, cached, CACHE_TIMEOUT_SECONDS)
         frame, data, extra = cached
-        return QueryResult(frame=frame, data=data, cache_key=key, columns=self.column_labels(), extra=extra)
+        extra_labels = {name: {key: str(label) for key, label in labels.items()}
+                        for name, labels in self.extra_frame_columns.items()}  # fmt: skip
+        return QueryResult(frame=frame, data=data, cache_key=key, columns=self.column_labels(), extra=extra,
+                           extra_columns=extra_labels)  # fmt: skip
 
     @classmethod
     def column_labels(cls) -> dict[str, str]:

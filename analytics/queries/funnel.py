@@ -35,6 +35,7 @@ class FunnelQuery(AnalyticsQuery):
         "key": _("Benchmark key"), "label": _("Conversion"), "rate": _("Rate"), "low": _("Benchmark low"),
         "high": _("Benchmark high"), "status": _("Against the benchmark"),
     }  # fmt: skip
+    extra_frame_columns: ClassVar[dict[str, dict[str, Any]]] = {"benchmarks": benchmark_columns}
 
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
         cohort = self._cohort_counts()

@@ -58,6 +58,9 @@ class SlaQuery(AnalyticsQuery):
         "owner_id": _("SDR id"), "owner": _("SDR"), "mqls": _("MQLs"), "reached_sql": _("Reached SQL"),
         "mql_to_sql": _("MQL → SQL"), "credited": _("Credited MQLs"),
     }  # fmt: skip
+    extra_frame_columns: ClassVar[dict[str, dict[str, Any]]] = {
+        "owners": owner_columns, "returns": return_columns, "sdrs": sdr_columns,
+    }
 
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
         policies, owners = self._compliance()

@@ -39,6 +39,7 @@ class VelocityQuery(AnalyticsQuery):
         "stage": _("Stage key"), "label": _("Stage"), "leads": _("Leads"), "median_days": _("Median days"),
         "p75_days": _("75th percentile days"),
     }  # fmt: skip
+    extra_frame_columns: ClassVar[dict[str, dict[str, Any]]] = {"time_in_stage": current_columns}
 
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
         steps = self._steps()
