@@ -141,9 +141,11 @@ def sla_on_stage_changed(*, lead_id: int, from_stage: str, to_stage: str, at: dt
         status, reason = ClockStatus.RETURNED, "returned"
     else:
         status, reason = ClockStatus.MET, f"stage:{to_stage}"
+    # A lead back on the SDR side is worked again (follow-up); first touch belongs to a fresh assignment.
+    starting = (PolicyCode.FOLLOW_UP,) if to_stage == Stage.LEAD else STAGE_POLICIES.get(to_stage, ())
     with transaction.atomic():
         sla_clocks_close(lead_id=lead_id, codes=ending, at=at, status=status, reason=reason)
-        _start_expected(lead_id, at)
+        _start_expected(lead_id, at, codes=starting)
 
 
 def sla_on_owner_changed(*, lead_id: int, side: str, to_id: int | None, at: dt.datetime) -> None:
@@ -161,13 +163,14 @@ def sla_on_owner_changed(*, lead_id: int, side: str, to_id: int | None, at: dt.d
                                  reason="reassigned", owner_id=owner_id)  # fmt: skip
         else:
             sla_clocks_hand_over(lead_id=lead_id, codes=codes, to_id=to_id)
-        _start_expected(lead_id, at)
+        _start_expected(lead_id, at, codes=codes)
 
 
 def sla_on_temperature_changed(*, lead_id: int, to_temperature: str, at: dt.datetime) -> None:
-    """A lead turning hot starts the SDR's first-touch clock (if it has an SDR and none runs)."""
+    """A lead turning hot starts its SDR's first-touch clock, unless that SDR already had one on it (met or
+    running): turning hot again is no new assignment."""
     if to_temperature == Temperature.HOT:
-        _start_expected(lead_id, at)
+        _start_expected(lead_id, at, codes=(PolicyCode.FIRST_TOUCH,), first_for_owner=True)
 
 
 def sla_on_activity_logged(*, lead_id: int, kind: str, at: dt.datetime) -> int:
@@ -176,9 +179,16 @@ def sla_on_activity_logged(*, lead_id: int, kind: str, at: dt.datetime) -> int:
     return sla_clocks_close(lead_id=lead_id, codes=codes, at=at, status=ClockStatus.MET, reason=f"activity:{kind}")
 
 
-def _start_expected(lead_id: int, at: dt.datetime) -> None:
+def _start_expected(lead_id: int, at: dt.datetime, *, codes: Iterable[str], first_for_owner: bool = False) -> None:
+    """Start those of `codes` the lead should have now. Only the event's own policies start: a clock met
+    earlier is not restarted because something unrelated happened to the lead."""
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return
+    allowed = set(codes)
     for code, owner_id in policies_expected(lead=lead):
+        if code not in allowed:
+            continue
+        if first_for_owner and SlaClock.objects.filter(lead_id=lead_id, policy__code=code, owner_id=owner_id).exists():
+            continue
         sla_clock_start(lead=lead, code=code, owner_id=owner_id, at=at)

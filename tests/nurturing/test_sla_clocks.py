@@ -172,3 +172,18 @@ def test_a_new_sales_owner_inherits_the_running_mql_clock_and_its_deadline(commi
         lead_assign_owner(lead=lead, side=OwnerSide.SALES, user=other, at=T0 + dt.timedelta(hours=5))
     clock = _clock(lead, PolicyCode.MQL_ACCEPT)
     assert (clock.owner, clock.due_at) == (other, T0 + dt.timedelta(hours=24))
+
+
+def test_a_met_first_touch_is_not_restarted_when_the_lead_turns_hot_again(committed: Any) -> None:
+    sdr = user_with_role(Role.SDR)
+    lead = new_lead(temperature=Temperature.HOT)
+    with committed():
+        lead_assign_owner(lead=lead, side=OwnerSide.SDR, user=sdr, at=T0)
+    lead_activity_logged.send(sender=None, lead_id=lead.pk, actor_id=sdr.pk, kind="call", outcome="connected",
+                              at=T0 + dt.timedelta(hours=1))  # fmt: skip
+    with committed():
+        lead_set_temperature(lead=lead, temperature=Temperature.WARM)
+    with committed():
+        lead_set_temperature(lead=lead, temperature=Temperature.HOT)
+    assert SlaClock.objects.filter(lead=lead).count() == 2
+    assert not SlaClock.objects.filter(lead=lead, closed_at__isnull=True).exists()
