@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from analytics.queries.attribution import AttributionComparisonQuery
 from analytics.queries.base import AnalyticsFilters, AnalyticsQuery, default_period_start
@@ -33,12 +35,15 @@ def analytics_panels_refresh(*, today: dt.date, force: bool = False) -> bool:
     """Compute and cache the common panels unless they were computed for this data version and day already.
 
     Idempotent: a second call with unchanged data does one probe query and nothing else. Returns whether
-    it recomputed. Results are cached in the active language (the default one for a worker)."""
+    it recomputed."""
     marker = f"{data_version()}:{today.isoformat()}"
     if not force and cache.get(REFRESHED_KEY) == marker:
         return False
-    for query in common_panels(today=today):
-        query.run()
+    # Labels are translated and results cached per language: warm every language of the UI.
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for query in common_panels(today=today):
+                query.run()
     cache.set(REFRESHED_KEY, marker, None)
     logger.info("analytics panels refreshed for %s", marker)
     return True
