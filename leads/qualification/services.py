@@ -139,7 +139,7 @@ def qualification_rule_save(
     name = str(data.get("name", "")).strip()
     if not name:
         raise ValidationFailed(_("Give the rule a name."), errors={"name": [_("This field is required.")]})
-    clash = QualificationRule.objects.filter(name=name).exclude(pk=rule.pk if rule else None)
+    clash = QualificationRule.objects.filter(name=name).exclude(pk=rule.pk if rule else 0)
     if clash.exists():
         message = _("Another rule already has this name.")
         raise ValidationFailed(message, errors={"name": [message]})

@@ -50,4 +50,6 @@ class NurtureForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["track"].choices = [("", "—"), *nurture_track_choices()]
+        track = self.fields["track"]
+        assert isinstance(track, forms.ChoiceField)
+        track.choices = [("", "—"), *nurture_track_choices()]

@@ -90,7 +90,7 @@ def tag_save(*, tag: Tag | None, data: dict[str, Any]) -> Tag:
     name = str(data.get("name") or "").strip()[:100]
     if not name:
         raise ValidationFailed(_("Give the tag a name."), errors={"name": [_("This field is required.")]})
-    if Tag.objects.filter(name=name).exclude(pk=tag.pk if tag else None).exists():
+    if Tag.objects.filter(name=name).exclude(pk=tag.pk if tag else 0).exists():
         message = _("Another tag already has this name.")
         raise ValidationFailed(message, errors={"name": [message]})
     segment: Segment | None = data.get("segment")
