@@ -47,6 +47,16 @@ def costs_by(filters: AnalyticsFilters, group_by: str, *,
     return {group: total for group, total in rows if group is not None}
 
 
+def channel_costs_split(filters: AnalyticsFilters) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """(fully loaded, paid) cost per channel id in one GROUP BY (paid: PAID_CATEGORIES only)."""
+    found = (Cost.objects.filter(period_costs(filters)).annotate(group=Coalesce("channel_id", "campaign__channel_id"))
+            .values("group").annotate(total=Sum("amount"), paid=Sum("amount", filter=Q(category__in=PAID_CATEGORIES)))
+            .order_by().values_list("group", "total", "paid"))  # fmt: skip
+    rows = [row for row in found if row[0] is not None]
+    return ({group: total for group, total, _paid in rows},
+            {group: paid or Decimal("0") for group, _total, paid in rows})  # fmt: skip
+
+
 def costs_total(filters: AnalyticsFilters, *, categories: Iterable[str] = ALL_CATEGORIES) -> Decimal:
     total = Cost.objects.filter(period_costs(filters, categories=categories)).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0")

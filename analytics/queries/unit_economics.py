@@ -15,13 +15,13 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.choices import AttributionGroup, AttributionModel
+from analytics.choices import AttributionModel
 from analytics.economics import ltv, ltv_cac_band, payback_band, payback_months, roi, unit_economics
 from analytics.queries.attribution import DEFAULT_LOOKBACK_DAYS, AttributionQuery
 from analytics.queries.base import AnalyticsFilters, AnalyticsQuery, QueryResult
 from analytics.queries.common import money, money_str, records
 from analytics.queries.ledger import churn_for_period, ledger_figures
-from analytics.queries.money import PAID_CATEGORIES, costs_by
+from analytics.queries.money import channel_costs_split
 from leadflow.errors import ValidationFailed
 from leads.choices import OpportunityStatus, Stage
 from leads.models import Channel, Lead, Opportunity, StageChange
@@ -94,8 +94,7 @@ class UnitEconomicsQuery(AnalyticsQuery):
         ledger = ledger_figures(f)
         churn, churn_source = churn_for_period(ledger=ledger, filters=f, override=self.annual_churn)
         counts = self._counts()
-        costs, paid = costs_by(f, AttributionGroup.CHANNEL), costs_by(f, AttributionGroup.CHANNEL,
-                                                                      categories=PAID_CATEGORIES)  # fmt: skip
+        costs, paid = channel_costs_split(f)
         attributed = self._attributed()
         ids = set(costs) | set(counts) | set(attributed)
         channels = Channel.objects.in_bulk(list(ids))
