@@ -47,14 +47,20 @@ def funnel_chart(labels: Sequence[str], counts: Sequence[Any]) -> go.Figure:
 def bar_chart(
     categories: Sequence[str], series: Sequence[tuple[str, Sequence[Any]]], *, stacked: bool = False,
     horizontal: bool = False, tick_format: str = "", height: int = 320, colors: Sequence[str] | None = None,
+    hover_format: str = ",.2f",
 ) -> go.Figure:  # fmt: skip
-    """One bar trace per series; `tick_format` is a d3 format for the value axis (".0%" for rates)."""
+    """One bar trace per series; `tick_format` is a d3 format for the value axis (".0%" for rates),
+    `hover_format` the one of the hover label (thousands grouped, two decimals by default)."""
     figure = go.Figure()
+    axis, category_axis = ("x", "y") if horizontal else ("y", "x")
     for index, (name, values) in enumerate(series):
         points: list[Any] = [plain_number(value) for value in values]
         labels: list[Any] = list(categories)
         x, y = (points, labels) if horizontal else (labels, points)
-        bar = go.Bar(name=name, x=x, y=y, orientation="h" if horizontal else "v")
+        hover = (
+            f"%{{{'y' if horizontal else 'x'}}}<br>{name}: %{{{value}:{tick_format or hover_format}}}<extra></extra>"
+        )
+        bar = go.Bar(name=name, x=x, y=y, orientation="h" if horizontal else "v", hovertemplate=hover)
         if colors:
             bar.marker.color = list(colors) if len(series) == 1 else colors[index % len(colors)]
         figure.add_trace(bar)
