@@ -57,9 +57,7 @@ def bar_chart(
         points: list[Any] = [plain_number(value) for value in values]
         labels: list[Any] = list(categories)
         x, y = (points, labels) if horizontal else (labels, points)
-        hover = (
-            f"%{{{'y' if horizontal else 'x'}}}<br>{name}: %{{{value}:{tick_format or hover_format}}}<extra></extra>"
-        )
+        hover = f"%{{{category_axis}}}<br>{name}: %{{{axis}:{tick_format or hover_format}}}<extra></extra>"
         bar = go.Bar(name=name, x=x, y=y, orientation="h" if horizontal else "v", hovertemplate=hover)
         if colors:
             bar.marker.color = list(colors) if len(series) == 1 else colors[index % len(colors)]
