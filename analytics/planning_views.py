@@ -105,7 +105,8 @@ def compare_rows(baseline_inputs: Mapping[str, Any], baseline: dict[str, Any] | 
 @require_GET
 def calculator(request: HttpRequest) -> HttpResponse:
     require_analytics(request)
-    baseline = economics_baseline()
+    filters, period_errors = _period_filters(request)
+    baseline = economics_baseline(params={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()})
     edited = "cac" in request.GET
     form = CalculatorForm(with_defaults(request, baseline.initial()) if edited else None, initial=baseline.initial())
     plan_inputs: dict[str, Any] = baseline.initial()
@@ -123,7 +124,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "simple": simple, "simple_ltv": simple_ltv, "baseline": baseline,
         "rows": compare_rows(baseline.initial(), baseline_result, plan_inputs, plan_result),
-        "boards": list(BOARDS.values()), "has_plan": plan_result is not None,
+        "boards": list(BOARDS.values()), "has_plan": plan_result is not None, "errors": period_errors,
     }  # fmt: skip
     template = "analytics/_calculator_result.html" if _is_fragment(request) else "analytics/calculator.html"
     return _render(request, template, context, status=422 if form.errors else 200)
@@ -146,7 +147,7 @@ SIMULATION = Panel(
 )  # fmt: skip
 
 
-def _simulator_filters(request: HttpRequest) -> tuple[AnalyticsFilters, dict[str, list[str]]]:
+def _period_filters(request: HttpRequest) -> tuple[AnalyticsFilters, dict[str, list[str]]]:
     period = {key: request.GET[key] for key in ("from", "to") if request.GET.get(key)}
     today = timezone.localdate()
     try:
@@ -178,7 +179,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
     require_analytics(request)
     start = request.GET.get("start") if request.GET.get("start") in ("visit", "lead") else "visit"
     stages = DEFAULT_STAGES if start == "visit" else DEFAULT_STAGES[1:]
-    filters, errors = _simulator_filters(request)
+    filters, errors = _period_filters(request)
     baseline = SimulationQuery(filters=filters, stages=stages).run().data["baseline"]
     initial = {"start": start, "top": baseline["top"], "average_deal": baseline["average_deal"],
                **{f"rate_{i}": round(rate, 4) for i, rate in enumerate(baseline["rates"])}}  # fmt: skip

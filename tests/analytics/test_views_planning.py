@@ -123,3 +123,24 @@ def test_simulator_keeps_the_datas_exact_rates_for_the_steps_left_as_shown(marke
     response = marketer.get(reverse("analytics:simulator"), {"start": "lead", "top": "300", "rate_0": "0.3333"})
     counts = [row[-1][0] for row in response.context["table"].rows]
     assert counts[1] == "100.00"  # 300 × 1/3 exactly, not 300 × 0.3333 = 99.99
+
+
+def test_calculator_baseline_comes_from_the_period_chosen(marketer: Client) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from leads.models import Cost
+    from tests.factories import ChannelFactory, make_journey
+
+    # given one customer won in February 2026 for ¥120,000 and ¥40,000 of cost that month
+    baidu = ChannelFactory(slug="baidu", name="Baidu")
+    make_journey(["lead", "mql", "sal", "sql", "opportunity", "customer"], source_channel=baidu,
+                 start=timezone.make_aware(dt.datetime(2026, 2, 2, 9)))  # fmt: skip
+    Cost.objects.create(channel=baidu, month=dt.date(2026, 2, 1), category="media", amount=Decimal("40000"))
+    response = marketer.get(reverse("analytics:calculator"), {"from": "2026-02-01", "to": "2026-02-28"})
+    rows = rows_of(response)
+    assert rows["CAC"][0] == "¥40,000.00"  # 40,000 / 1 new customer
+    assert rows["ARPU (per year)"][0] == "¥120,000.00"
+    assert 'value="2026-02-01"' in response.content.decode()
