@@ -63,15 +63,32 @@ class RoutingDecision:
         return self.rule.name if self.rule is not None else str(self.reason.label)
 
 
+@dataclass(frozen=True)
+class RoutingBatch:
+    """What routing a batch reads once instead of once per lead."""
+
+    rules: dict[str, list[AssignmentRule]]  # active rules by side, in order
+    open_opportunities: dict[int, list[Opportunity]]  # by account, newest first
+
+
+def routing_batch(*, leads: list[Lead]) -> RoutingBatch:
+    accounts = {lead.account_id for lead in leads if lead.account_id is not None}
+    opportunities: dict[int, list[Opportunity]] = {}
+    for opportunity in Opportunity.objects.filter(account_id__in=accounts, status=OpportunityStatus.OPEN) \
+            .select_related("owner").order_by("-opened_at"):
+        opportunities.setdefault(opportunity.account_id or 0, []).append(opportunity)
+    return RoutingBatch({str(s): list(rules_for_side(side=s)) for s in OwnerSide}, opportunities)
+
+
 def lead_route(*, lead: Lead, now: dt.datetime, side: str | None = None, lock: bool = False,
-               rules: dict[str, list[AssignmentRule]] | None = None) -> RoutingDecision:  # fmt: skip
+               batch: RoutingBatch | None = None) -> RoutingDecision:  # fmt: skip
     """Who should own `lead` on `side` (default: the side its channel route says) and why. Writes nothing;
-    with `lock` (inside a transaction) it locks the team rows it reads. `rules` (active rules by side) saves
-    reading them again for each lead of a batch."""
+    with `lock` (inside a transaction) it locks the team rows it reads. `batch` holds what a batch of leads
+    reads once (rules, open opportunities)."""
     if lead.merged_into_id is not None or lead.erased_at is not None or lead.stage in CLOSED_STAGES:
         return RoutingDecision(side or OwnerSide.SDR, RouteReason.CLOSED)
     if side in (None, OwnerSide.SALES):
-        owner = _account_owner(lead)
+        owner = _account_owner(lead, batch)
         if owner is not None:
             reason = RouteReason.ALREADY_OWNED if lead.owner_sales_id else RouteReason.ACCOUNT_OWNER
             return RoutingDecision(OwnerSide.SALES, reason, owner if not lead.owner_sales_id else None)
@@ -85,16 +102,19 @@ def lead_route(*, lead: Lead, now: dt.datetime, side: str | None = None, lock: b
         creator = _creator(lead)
         if creator is not None:
             return RoutingDecision(side, RouteReason.SELF_SOURCED, creator)
-    return _by_rules(lead, side=side, now=now, lock=lock, rules=rules)
+    return _by_rules(lead, side=side, now=now, lock=lock, rules=batch.rules if batch is not None else None)
 
 
-def _account_owner(lead: Lead) -> User | None:
+def _account_owner(lead: Lead, batch: RoutingBatch | None = None) -> User | None:
     """The account's sales owner when the account is a customer or has an open opportunity (客户查重)."""
     account = lead.account
     if account is None:
         return None
-    opportunity = (Opportunity.objects.filter(account=account, status=OpportunityStatus.OPEN).exclude(lead=lead)
-                   .select_related("owner").first())  # fmt: skip
+    if batch is not None:
+        opportunity = next((o for o in batch.open_opportunities.get(account.pk, []) if o.lead_id != lead.pk), None)
+    else:
+        opportunity = (Opportunity.objects.filter(account=account, status=OpportunityStatus.OPEN)
+                       .exclude(lead=lead).select_related("owner").first())  # fmt: skip
     if not (account.is_customer or opportunity is not None):
         return None
     owner = account.owner_sales or (opportunity.owner if opportunity is not None else None)
@@ -230,18 +250,20 @@ def _tally_bump(rule: AssignmentRule, user: User, *, now: dt.datetime) -> None:
 
 def leads_route_new(*, lead_ids: Iterable[int], now: dt.datetime, side: str | None = None) -> list[RoutingDecision]:
     """Route freshly created leads (or, with side="sales", newly qualified MQLs). One query loads the leads
-    that may need an owner, and each is decided without locks; a lead that gets an owner is then decided again
-    and assigned in its own short, locked transaction, while the leads that stay in the pool are logged
-    together in one statement (a 5,000-lead import with no rule to match costs a handful of queries)."""
+    that may need an owner, one the rules and the open opportunities of their accounts, and each lead is decided
+    without locks; a lead that gets an owner is then decided again and assigned in its own short, locked
+    transaction, while the leads that stay in the pool are logged together in one statement (a 5,000-lead
+    import with no rule to match costs a handful of queries)."""
     owner_field = {OwnerSide.SDR.value: "owner_sdr", OwnerSide.SALES.value: "owner_sales"}.get(side or "")
     leads = Lead.objects.filter(pk__in=list(lead_ids), merged_into__isnull=True, erased_at__isnull=True) \
         .exclude(stage__in=CLOSED_STAGES).select_related("source_channel", "account")
     if owner_field is not None:
         leads = leads.filter(**{f"{owner_field}__isnull": True})
-    rules = {str(s): list(rules_for_side(side=s)) for s in OwnerSide}
+    loaded = list(leads.order_by("id"))
+    batch = routing_batch(leads=loaded)
     decisions, pooled = [], []
-    for lead in leads.order_by("id"):
-        decision = lead_route(lead=lead, now=now, side=side, rules=rules)
+    for lead in loaded:
+        decision = lead_route(lead=lead, now=now, side=side, batch=batch)
         if decision.user is not None:
             decision = lead_route_apply(lead=lead, now=now, side=side)
         elif decision.reason not in (RouteReason.ALREADY_OWNED, RouteReason.CLOSED):
