@@ -23,9 +23,21 @@ def _at(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else timezone.now()
 
 
+INLINE_BATCH = 50  # a form or a small import enrols at once; a bulk batch is enrolled by a worker
+
+
 def on_leads_created(sender: Any, *, lead_ids: list[int], at: Any = None, **kwargs: Any) -> None:
+    when = _at(at)
+    if len(lead_ids) > INLINE_BATCH:
+        from nurturing.tasks import sequences_on_leads_created_task
+
+        try:
+            sequences_on_leads_created_task.delay(lead_ids, when.isoformat())
+            return
+        except Exception:  # the broker is down: enrol here rather than lose the trigger
+            logger.exception("sequences: could not queue the enrolment of %s new leads", len(lead_ids))
     try:
-        triggers.sequences_on_leads_created(lead_ids=lead_ids, at=_at(at))
+        triggers.sequences_on_leads_created(lead_ids=lead_ids, at=when)
     except Exception:
         logger.exception("sequences: could not enrol new leads %s", lead_ids[:20])
 

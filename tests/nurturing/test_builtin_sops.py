@@ -185,3 +185,17 @@ def test_lead_returned_by_sales_enters_long_term_nurture_and_reengagement_goes_t
     enrollment = Enrollment.objects.get(lead=lead)
     assert enrollment.exit_reason == ExitReason.ENGAGED
     assert SdrTask.objects.filter(lead=lead, key=f"handoff:{enrollment.pk}").exists()
+
+
+
+def test_a_batch_too_big_to_enrol_inline_is_enrolled_by_the_worker_task(committed: Any) -> None:
+    from nurturing.receivers_sequences import INLINE_BATCH
+
+    golden = only("golden-48h")
+    leads = [new_lead(source_score=75) for _ in range(INLINE_BATCH + 1)]
+    with committed():  # Celery runs eagerly in tests: the queued task enrols at once
+        leads_created.send(sender=Lead, lead_ids=[lead.pk for lead in leads], at=MONDAY)
+
+    enrolled = Enrollment.objects.filter(sequence=golden, lead__in=leads, status=EnrollmentStatus.ACTIVE)
+    assert enrolled.count() == len(leads)
+    assert {e.started_at for e in enrolled} == {MONDAY}
