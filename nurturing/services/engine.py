@@ -48,6 +48,7 @@ from nurturing.services.steps import branch_rule, variant_pick, wait_until
 
 logger = logging.getLogger(__name__)
 MAX_CHAIN = 50
+CHUNK = 50
 RETRY_AFTER_ERROR = dt.timedelta(minutes=15)
 ENGAGEMENT_KINDS = tuple(kind for kind in TouchpointKind.values if kind not in ("other",))
 
@@ -73,30 +74,45 @@ class StepResult:
 
 def enrollments_run_due(*, now: dt.datetime, limit: int = 200) -> int:
     """Run the due steps of at most `limit` enrollments (the tick's `enrollment_steps` sweep); returns the
-    enrollments processed. One transaction per batch; one savepoint per enrollment, so one broken step does
-    not undo the others (it is retried later and its error kept on the enrollment)."""
-    with transaction.atomic():
-        batch = list(
-            Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_run_at__lte=now,
-                                      sequence__status=SequenceStatus.ACTIVE)
-            .order_by("next_run_at", "id").select_for_update(skip_locked=True, of=("self",))[:limit]
-        )  # fmt: skip
-        for enrollment in batch:
-            try:
-                with transaction.atomic():
-                    enrollment_run(enrollment=enrollment, now=now)
-            except (DatabaseError, LookupError, ValueError, TypeError, KeyError) as error:
-                logger.exception("nurture: enrollment %s failed at step %s", enrollment.pk,
-                                 enrollment.current_step_id)  # fmt: skip
-                Enrollment.objects.filter(pk=enrollment.pk).update(
-                    next_run_at=now + RETRY_AFTER_ERROR, last_error=f"{type(error).__name__}: {error}"[:2000])
-    return len(batch)
+    enrollments processed. Claims and runs CHUNK enrollments per transaction (short write locks, which
+    SQLite's single writer needs too); one savepoint per enrollment, so one broken step does not undo the
+    others (it is retried later and its error kept on the enrollment)."""
+    processed = 0
+    steps: dict[int, list[Step]] = {}
+    while processed < limit:
+        with transaction.atomic():
+            batch = list(
+                Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_run_at__lte=now,
+                                          sequence__status=SequenceStatus.ACTIVE)
+                .select_related("sequence").order_by("next_run_at", "id")
+                .select_for_update(skip_locked=True, of=("self",))[:min(CHUNK, limit - processed)]
+            )  # fmt: skip
+            for enrollment in batch:
+                _run_guarded(enrollment, now, steps)
+        processed += len(batch)
+        if len(batch) < CHUNK:
+            break
+    return processed
 
 
-def enrollment_run(*, enrollment: Enrollment, now: dt.datetime) -> int:
-    """Run the steps of one locked enrollment that are due at `now`; returns how many ran."""
-    steps = {step.key: step for step in enrollment.sequence.steps.all()}
-    ordered = sorted(steps.values(), key=lambda step: step.position)
+def _run_guarded(enrollment: Enrollment, now: dt.datetime, steps: dict[int, list[Step]]) -> None:
+    if enrollment.sequence_id not in steps:
+        steps[enrollment.sequence_id] = list(Step.objects.filter(sequence_id=enrollment.sequence_id))
+    try:
+        with transaction.atomic():
+            enrollment_run(enrollment=enrollment, now=now, steps=steps[enrollment.sequence_id])
+    except (DatabaseError, LookupError, ValueError, TypeError, KeyError) as error:
+        logger.exception("nurture: enrollment %s failed at step %s", enrollment.pk, enrollment.current_step_id)
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            next_run_at=now + RETRY_AFTER_ERROR, last_error=f"{type(error).__name__}: {error}"[:2000])
+
+
+def enrollment_run(*, enrollment: Enrollment, now: dt.datetime, steps: list[Step] | None = None) -> int:
+    """Run the steps of one locked enrollment that are due at `now`; returns how many ran. `steps`: the
+    sequence's steps when the caller already read them."""
+    steps_list = steps if steps is not None else list(enrollment.sequence.steps.all())
+    by_key = {step.key: step for step in steps_list}
+    ordered = sorted(by_key.values(), key=lambda step: step.position)
     lead = Lead.objects.select_related("owner_sdr", "owner_sales").get(pk=enrollment.lead_id)
     reason = _exit_reason(enrollment, lead)
     if reason:
@@ -105,7 +121,7 @@ def enrollment_run(*, enrollment: Enrollment, now: dt.datetime) -> int:
     ran = 0
     while enrollment.status == EnrollmentStatus.ACTIVE and enrollment.next_run_at is not None \
             and enrollment.next_run_at <= now:
-        step = steps.get(enrollment.current_step.key) if enrollment.current_step else None
+        step = next((item for item in ordered if item.pk == enrollment.current_step_id), None)
         if step is None:
             enrollment_end(enrollment=enrollment, now=now)
             break
@@ -118,7 +134,7 @@ def enrollment_run(*, enrollment: Enrollment, now: dt.datetime) -> int:
         if result.defer_until is not None:
             enrollment.next_run_at = result.defer_until
             break
-        _advance(context, result, steps, ordered)
+        _advance(context, result, by_key, ordered)
         ran += 1
     if enrollment.status == EnrollmentStatus.ACTIVE:
         enrollment.save(update_fields=["current_step", "next_run_at", "visits", "last_error", "updated_at"])
