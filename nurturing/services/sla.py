@@ -81,11 +81,19 @@ def sla_clock_start(*, lead: Lead, code: str, owner_id: int | None, at: dt.datet
         return SlaClock.objects.filter(lead_id=lead.pk, policy=policy, closed_at__isnull=True).first()
 
 
+SYNC_CHUNK = 2000  # ids per IN list (SQLite caps bound parameters)
+
+
 def sla_clocks_sync(*, lead_ids: Iterable[int], at: dt.datetime) -> int:
-    """Start every clock the leads should have and do not (set-based: one read, one INSERT that skips
-    conflicts). Returns how many were started. Idempotent; used when leads are created and by the demo."""
+    """Start every clock the leads should have and do not (set-based per chunk: one read, one INSERT that
+    skips conflicts). Returns how many were started. Idempotent; used when leads are created."""
+    ids = list(lead_ids)
+    return sum(_clocks_sync_chunk(ids[i:i + SYNC_CHUNK], at) for i in range(0, len(ids), SYNC_CHUNK))
+
+
+def _clocks_sync_chunk(lead_ids: list[int], at: dt.datetime) -> int:
     policies = {p.code: p for p in SlaPolicy.objects.filter(active=True)}
-    leads = list(Lead.objects.filter(pk__in=list(lead_ids)).filter(Q(owner_sdr__isnull=False) |
+    leads = list(Lead.objects.filter(pk__in=lead_ids).filter(Q(owner_sdr__isnull=False) |
                                                                    Q(owner_sales__isnull=False))
                  .only("id", "stage", "temperature", "source_score", "owner_sdr", "owner_sales", "merged_into",
                        "erased_at"))  # fmt: skip

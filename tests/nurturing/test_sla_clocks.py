@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from leads.routing.choices import AssignmentMethod, TeamRole
 from leads.routing.models import AssignmentRule, Notification, SlaBreach, Team
 from leads.services.leads import lead_assign_owner, lead_set_temperature
 from leads.services.stages import lead_transition
-from leads.signals import lead_activity_logged
+from leads.signals import lead_activity_logged, leads_created
 from nurturing.models import ClockStatus, PolicyCode, SlaClock
 from nurturing.services.tick import nurture_tick
 from tests.factories import user_with_role
@@ -187,3 +188,15 @@ def test_a_met_first_touch_is_not_restarted_when_the_lead_turns_hot_again(commit
         lead_set_temperature(lead=lead, temperature=Temperature.HOT)
     assert SlaClock.objects.filter(lead=lead).count() == 2
     assert not SlaClock.objects.filter(lead=lead, closed_at__isnull=True).exists()
+
+
+def test_leads_created_in_bulk_get_their_clocks_in_one_pass(committed: Any) -> None:
+    sdr = user_with_role(Role.SDR)
+    hot = [new_lead(owner_sdr=sdr, temperature=Temperature.HOT) for _ in range(3)]
+    cold = new_lead(owner_sdr=sdr, source_score=10)
+    nobody = new_lead()
+    leads_created.send(sender=None, lead_ids=[*(lead.pk for lead in hot), cold.pk, nobody.pk], at=T0)
+    leads_created.send(sender=None, lead_ids=[lead.pk for lead in hot], at=T0)  # a repeat changes nothing
+    by_lead = Counter(SlaClock.objects.values_list("lead_id", flat=True))
+    assert [by_lead[lead.pk] for lead in hot] == [2, 2, 2]  # first touch and follow-up
+    assert (by_lead[cold.pk], by_lead[nobody.pk]) == (1, 0)  # follow-up only; no owner, no clock
