@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.core import mail
 
 from leadflow.roles import Role
 from leads.choices import OwnerSide, Stage, Temperature
@@ -80,6 +81,7 @@ def test_mql_accept_breaches_once_after_24h_and_notifies_owner_and_manager(commi
     assert list(SlaBreach.objects.values_list("user_id", "policy")) == [(rep.pk, "mql_accept")]
     notified = sorted(Notification.objects.filter(kind="sla_breached").values_list("user_id", flat=True))
     assert notified == sorted([rep.pk, manager.pk])
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([rep.email, manager.email])
 
 
 def test_accepting_after_the_breach_is_recorded_as_met_late(committed: Any) -> None:
