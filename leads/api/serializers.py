@@ -85,11 +85,14 @@ class LeadWriteSerializer(serializers.Serializer):
 
 
 class SlaSerializer(serializers.Serializer):
-    policy = serializers.CharField()
+    policy = serializers.CharField(help_text=_("first_touch, mql_accept, sal_qualify or follow_up."))
     started_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
     met_at = serializers.DateTimeField(allow_null=True)
     breached_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField(required=False, help_text=_("open, met, returned, cancelled or recycled."))
+    met_late = serializers.BooleanField(required=False)
+    owner = serializers.IntegerField(required=False, allow_null=True, help_text=_("User id the clock runs for."))
 
 
 class EnrollmentSummarySerializer(serializers.Serializer):
@@ -127,7 +130,8 @@ class LeadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SlaSerializer(many=True))
     def get_sla(self, lead: Lead) -> list[dict[str, Any]]:
-        return self._hooked("sla", lead)  # filled by nurturing through leads.hooks
+        # Filled by nurturing through leads.hooks; times rendered like every other field (with offset).
+        return SlaSerializer(self._hooked("sla", lead), many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(EnrollmentSummarySerializer(many=True))
     def get_enrollments(self, lead: Lead) -> list[dict[str, Any]]:

@@ -129,6 +129,7 @@ def test_lead_detail_sla_field_lists_the_clocks_with_the_contract_fields(
     clock = detail["sla"][0]
     assert {"policy", "started_at", "due_at", "met_at", "breached_at"} <= set(clock)
     assert clock["policy"] == "mql_accept" and clock["met_at"] is None
+    assert clock["due_at"].endswith("+08:00") and clock["status"] == "open"  # like every time in the API
     assert dt.datetime.fromisoformat(clock["due_at"]) == start + dt.timedelta(hours=24)
     assert dt.datetime.fromisoformat(clock["breached_at"]) == start + dt.timedelta(hours=24)
     assert [row["sla"] for row in listed if row["id"] == lead.pk] == [detail["sla"]]
