@@ -99,3 +99,19 @@ def test_enrol_a_segment_and_dry_run(marketer: Client) -> None:
     enrolled = marketer.post(f"/nurturing/sequences/{sequence.pk}/enroll/", {"segment": segment.pk}, **HX)
     assert "1 lead enrolled." in enrolled.content.decode()
     assert Enrollment.objects.count() == 1
+
+
+def test_the_lead_page_shows_its_sequences_and_messages(marketer: Client) -> None:
+    from nurturing.services.enrollments import enrollments_start
+    from tests.nurturing.conftest import at
+    from tests.nurturing.sequence_helpers import run
+
+    sequence = make_sequence([("e", "send_email", {"template": "hello"}), ("w", "wait", {"days": 3})],
+                             name="Webinar follow-up")  # fmt: skip
+    lead = new_lead(consent_email=False)
+    enrollments_start(sequence=sequence, leads=[lead.pk], now=at(2025, 6, 16, 10), trigger="manual")
+    run(at(2025, 6, 16, 10))
+
+    page = marketer.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'id="lead-sequences"' in page and "Webinar follow-up" in page
+    assert "Suppressed" in page and "no_consent" in page
