@@ -56,3 +56,23 @@
     }
   });
 })();
+
+/* Navigation menus: one open at a time; a click elsewhere or Escape closes them. */
+(function () {
+  "use strict";
+  var menus = function () { return document.querySelectorAll("details[data-navmenu]"); };
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches("details[data-navmenu]") || !opened.open) return;
+    menus().forEach(function (menu) { if (menu !== opened) menu.open = false; });
+  }, true);
+  document.addEventListener("click", function (event) {
+    menus().forEach(function (menu) { if (menu.open && !menu.contains(event.target)) menu.open = false; });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    menus().forEach(function (menu) {
+      if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  });
+})();

@@ -37,6 +37,7 @@ def test_sales_manager_creates_a_rule_and_sets_next_months_allocation(
     page.click("button[type=submit].btn-primary")
 
     # when the manager creates a weighted rule for manufacturing leads of S and A accounts on the sales side
+    page.click("#nav-sales-ops")
     page.click("nav.mainnav a[href='/routing/']")
     page.click("#rule-new")
     page.fill("#id_name", "华东制造 · 大客户")

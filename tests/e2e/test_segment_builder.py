@@ -43,6 +43,7 @@ def test_marketer_builds_a_nested_segment_with_a_live_count_and_saves_it(
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit].btn-primary")
 
+    page.click("#nav-marketing")
     page.click("nav.mainnav a[href='/segments/']")
     page.click("#segment-new")
     count = page.locator("#segment-count")
@@ -77,6 +78,7 @@ def test_marketer_builds_a_nested_segment_with_a_live_count_and_saves_it(
         {"not": {"any": [{"field": "stage", "op": "eq", "value": "mql"}, {"tag": "vip"}]}},
     ]}  # fmt: skip
     expect(count).to_have_text("2")  # the saved segment reopens in the builder with its count
+    page.click("#nav-marketing")
     page.click("nav.mainnav a[href='/segments/']")
     expect(page.locator("#segment-table")).to_contain_text("新线索 · 高匹配")
 

@@ -40,6 +40,7 @@ def test_marketer_builds_a_sequence_and_runs_its_dry_run(live_server: Any, brows
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit].btn-primary")
 
+    page.click("#nav-marketing")
     page.click("nav.mainnav a[href='/nurturing/sequences/']")
     page.click("#sequence-new")
     page.fill("#sequence-form input[name=name]", "Webinar follow-up")
