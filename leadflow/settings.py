@@ -257,6 +257,10 @@ SPECTACULAR_SETTINGS = {
         "CostCategoryEnum": "leads.choices.CostCategory",
         "TouchpointKindEnum": "leads.choices.TouchpointKind",
         "RevenueKindEnum": "leads.models.RevenueKind",
+        "ChangeKindEnum": "leads.models.ChangeKind",
+        "TriggerKindEnum": "nurturing.models.sequences.TriggerKind",
+        "StepKindEnum": "nurturing.models.sequences.StepKind",
+        "TaskKindEnum": "nurturing.models.tasks.TaskKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
