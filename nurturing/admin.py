@@ -22,6 +22,8 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
 
 class NotifyChannelForm(forms.ModelForm):
+    url = forms.URLField(max_length=1000, assume_scheme="https")
+
     class Meta:
         model = NotifyChannel
         fields = ("slug", "name", "kind", "url", "secret", "is_active")

@@ -67,7 +67,7 @@ def _key_ref(errors: Errors, config: Mapping[str, Any], field: str, keys: set[st
     value = config.get(field)
     if value in (None, "") and not required:
         return
-    if value not in keys:
+    if not isinstance(value, str) or value not in keys:
         _add(errors, field, _("Name a step of this sequence (one of: %(keys)s).") % {"keys": ", ".join(sorted(keys))})
 
 
@@ -80,14 +80,14 @@ def _rule_errors(errors: Errors, field: str, rule: Any) -> None:
 
 
 def _send_email(config: Mapping[str, Any], keys: set[str], templates: set[str], errors: Errors) -> None:
-    if config.get("template") not in templates:
+    if not isinstance(config.get("template"), str) or config["template"] not in templates:
         _add(errors, "template", _("Choose an existing email template."))
     rules = config.get("by_rule", [])
     if not isinstance(rules, list):
         _add(errors, "by_rule", _("Give a list of {\"when\": rule, \"template\": slug}."))
         return
     for index, rule in enumerate(rules):
-        if not isinstance(rule, dict) or rule.get("template") not in templates:
+        if not isinstance(rule, dict) or not isinstance(rule.get("template"), str) or rule["template"] not in templates:
             _add(errors, f"by_rule[{index}].template", _("Choose an existing email template."))
             continue
         _rule_errors(errors, f"by_rule[{index}].when", rule.get("when"))
@@ -118,7 +118,7 @@ def _wait(config: Mapping[str, Any], keys: set[str], templates: set[str], errors
 def _create_task(config: Mapping[str, Any], keys: set[str], templates: set[str], errors: Errors) -> None:
     if not str(config.get("title", "")).strip():
         _add(errors, "title", _("This setting is required."))
-    if config.get("kind", "call") not in TASK_KINDS:
+    if not isinstance(config.get("kind", "call"), str) or config.get("kind", "call") not in TASK_KINDS:
         _add(errors, "kind", _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(TASK_KINDS)})
     _whole(errors, config, "due_hours", low=0, high=24 * 30)
 
@@ -128,7 +128,8 @@ def _notify(config: Mapping[str, Any], keys: set[str], templates: set[str], erro
 
     if config.get("to") != "owner" and not config.get("channel"):
         _add(errors, "to", _("Notify the lead's owner (\"owner\") or name a notify channel."))
-    if config.get("channel") and not NotifyChannel.objects.filter(slug=config["channel"]).exists():
+    channel = config.get("channel")
+    if channel and (not isinstance(channel, str) or not NotifyChannel.objects.filter(slug=channel).exists()):
         _add(errors, "channel", _("Choose an existing notify channel."))
     if not str(config.get("text", "")).strip():
         _add(errors, "text", _("This setting is required."))
@@ -160,7 +161,7 @@ def _ab_split(config: Mapping[str, Any], keys: set[str], templates: set[str], er
     seen: set[str] = set()
     for index, variant in enumerate(variants):
         path = f"variants[{index}]"
-        if not isinstance(variant, dict) or not str(variant.get("key", "")).strip():
+        if not isinstance(variant, dict) or not isinstance(variant.get("key"), str) or not variant["key"].strip():
             _add(errors, f"{path}.key", _("This setting is required."))
             continue
         if variant["key"] in seen:
@@ -168,7 +169,7 @@ def _ab_split(config: Mapping[str, Any], keys: set[str], templates: set[str], er
         seen.add(variant["key"])
         _whole(errors, variant, "weight", low=1, high=100, required=True)
         _key_ref(errors, variant, "goto", keys, required=True)
-    if config.get("goal") not in GOALS:
+    if not isinstance(config.get("goal"), str) or config["goal"] not in GOALS:
         _add(errors, "goal", _("Choose one of: %(goals)s.") % {"goals": ", ".join(GOALS)})
     _whole(errors, config, "window_days", low=1, high=90)
     _whole(errors, config, "min_sample", low=10, high=1_000_000)
@@ -194,7 +195,7 @@ def _add_tag(config: Mapping[str, Any], keys: set[str], templates: set[str], err
 
 
 def _change_temperature(config: Mapping[str, Any], keys: set[str], templates: set[str], errors: Errors) -> None:
-    if config.get("temperature") not in Temperature.values:
+    if not isinstance(config.get("temperature"), str) or config["temperature"] not in Temperature.values:
         _add(errors, "temperature", _("Choose one of: %(values)s.") % {"values": ", ".join(Temperature.values)})
 
 
