@@ -7,6 +7,7 @@ A step that may not send now is deferred (its enrollment's `next_run_at` moves t
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,14 +33,14 @@ def quiet_hours_end(*, now: dt.datetime, hours: tuple[dt.time, dt.time] | None =
     if hours is None:
         return None
     start, end = hours
-    local = timezone.localtime(now)
+    local = timezone.localtime(now, timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))  # the business's hours
     at = local.time()
     wraps = start > end  # e.g. 21:00-08:00
     inside = (at >= start or at < end) if wraps else (start <= at < end)
     if not inside:
         return None
     day = local.date() + dt.timedelta(days=1) if wraps and at >= start else local.date()
-    return timezone.make_aware(dt.datetime.combine(day, end))
+    return timezone.make_aware(dt.datetime.combine(day, end), timezone=local.tzinfo)
 
 
 def frequency_cap() -> int:

@@ -27,6 +27,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -236,7 +237,13 @@ def step_config_errors(*, kind: str, config: Any, keys: set[str], templates: set
 
 def wait_until(*, config: Mapping[str, Any], start: dt.datetime) -> dt.datetime:
     """When a wait entered at `start` ends: the duration (business days on the business calendar), then
-    the first moment inside the weekday/hour window, if one is set (in the configured time zone)."""
+    the first moment inside the weekday/hour window, if one is set. Days and hours are the business's
+    (settings.TIME_ZONE), whoever's browser asks (a dry run runs in a request with the user's zone)."""
+    with timezone.override(settings.TIME_ZONE):
+        return _wait_until(config, start)
+
+
+def _wait_until(config: Mapping[str, Any], start: dt.datetime) -> dt.datetime:
     if "business_days" in config:
         end = add_business_days(start, int(config["business_days"]))
     else:
