@@ -80,11 +80,14 @@ def routing_batch(*, leads: list[Lead]) -> RoutingBatch:
     return RoutingBatch({str(s): list(rules_for_side(side=s)) for s in OwnerSide}, opportunities)
 
 
-def lead_route(*, lead: Lead, now: dt.datetime, side: str | None = None, lock: bool = False,
-               batch: RoutingBatch | None = None) -> RoutingDecision:  # fmt: skip
+def lead_route(
+    *, lead: Lead, now: dt.datetime, side: str | None = None, lock: bool = False,
+    batch: RoutingBatch | None = None, exclude: frozenset[int] = frozenset(),
+) -> RoutingDecision:  # fmt: skip
     """Who should own `lead` on `side` (default: the side its channel route says) and why. Writes nothing;
     with `lock` (inside a transaction) it locks the team rows it reads. `batch` holds what a batch of leads
-    reads once (rules, open opportunities)."""
+    reads once (rules, open opportunities). Rules never pick a user in `exclude` (e.g. the SDR a recycled lead
+    was taken from)."""
     if lead.merged_into_id is not None or lead.erased_at is not None or lead.stage in CLOSED_STAGES:
         return RoutingDecision(side or OwnerSide.SDR, RouteReason.CLOSED)
     if side in (None, OwnerSide.SALES):
@@ -102,7 +105,8 @@ def lead_route(*, lead: Lead, now: dt.datetime, side: str | None = None, lock: b
         creator = _creator(lead)
         if creator is not None:
             return RoutingDecision(side, RouteReason.SELF_SOURCED, creator)
-    return _by_rules(lead, side=side, now=now, lock=lock, rules=batch.rules if batch is not None else None)
+    return _by_rules(lead, side=side, now=now, lock=lock, rules=batch.rules if batch is not None else None,
+                     exclude=exclude)
 
 
 def _account_owner(lead: Lead, batch: RoutingBatch | None = None) -> User | None:
@@ -140,13 +144,15 @@ def _creator(lead: Lead) -> User | None:
     return actor if actor is not None and actor.is_active and Role.SALES in user_roles(actor) else None
 
 
-def _by_rules(lead: Lead, *, side: str, now: dt.datetime, lock: bool,
-              rules: dict[str, list[AssignmentRule]] | None) -> RoutingDecision:  # fmt: skip
+def _by_rules(
+    lead: Lead, *, side: str, now: dt.datetime, lock: bool, rules: dict[str, list[AssignmentRule]] | None,
+    exclude: frozenset[int] = frozenset(),
+) -> RoutingDecision:  # fmt: skip
     notes = []
     for rule in rules[side] if rules is not None else rules_for_side(side=side):
         if not _rule_matches(rule, lead, now=now):
             continue
-        user = _rule_pick(rule, now=now, lock=lock)
+        user = _rule_pick(rule, now=now, lock=lock, exclude=exclude)
         if user is not None:
             return RoutingDecision(side, RouteReason.RULE, user, rule)
         notes.append(gettext("%(rule)s: nobody eligible or under capacity") % {"rule": rule.name})
@@ -169,12 +175,13 @@ def _rule_matches(rule: AssignmentRule, lead: Lead, *, now: dt.datetime) -> bool
     return Lead.objects.filter(pk=lead.pk).filter(condition).exists()
 
 
-def _rule_pick(rule: AssignmentRule, *, now: dt.datetime, lock: bool) -> User | None:
+def _rule_pick(rule: AssignmentRule, *, now: dt.datetime, lock: bool, exclude: frozenset[int] = frozenset()
+               ) -> User | None:  # fmt: skip
     """The next person of the rule's team, or None. Fair whatever the order people were created or added in:
     fewest leads for their share this month first, then the longest waiting, then by username."""
     if lock:
         Team.objects.select_for_update().filter(pk=rule.team_id).first()
-    members = team_eligible_members(team=rule.team)
+    members = [user for user in team_eligible_members(team=rule.team) if user.pk not in exclude]
     if not members:
         return None
     month = month_start(now)
@@ -209,13 +216,15 @@ def _tallies_complete(rule: AssignmentRule, tallies: dict[int, RuleTally], users
     tallies.update({tally.user_id: tally for tally in fresh})
 
 
-def lead_route_apply(*, lead: Lead, now: dt.datetime, side: str | None = None) -> RoutingDecision:
+def lead_route_apply(*, lead: Lead, now: dt.datetime, side: str | None = None,
+                     exclude: frozenset[int] = frozenset()) -> RoutingDecision:  # fmt: skip
     """Route one lead and apply the decision: assign (with history and a notification to the new owner),
-    or log why it stays in the pool. Idempotent: an owned lead is left alone and nothing is logged."""
+    or log why it stays in the pool. Idempotent: an owned lead is left alone and nothing is logged. Nobody in
+    `exclude` is picked by the rules."""
     with transaction.atomic():
         locked = Lead.objects.select_for_update(of=("self",)).select_related("source_channel", "account") \
             .get(pk=lead.pk)
-        decision = lead_route(lead=locked, now=now, side=side, lock=True)
+        decision = lead_route(lead=locked, now=now, side=side, lock=True, exclude=exclude)
         _apply(locked, decision, now=now)
     for field in ("owner_sdr_id", "owner_sales_id", "customer_check"):
         setattr(lead, field, getattr(locked, field))

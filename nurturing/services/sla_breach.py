@@ -133,8 +133,10 @@ def sla_lead_recycle(*, clock: SlaClock, now: dt.datetime) -> None:
     lead = Lead.objects.select_for_update(of=("self",)).get(pk=clock.lead_id)
     SlaClock.objects.filter(pk=clock.pk, closed_at__isnull=True).update(
         status=ClockStatus.RECYCLED, closed_at=now, close_reason="recycled")
-    if lead.stage != Stage.LEAD or lead.owner_sdr_id != clock.owner_id or lead.owner_sdr_id is None:
+    previous = lead.owner_sdr_id
+    if lead.stage != Stage.LEAD or previous is None or previous != clock.owner_id:
         return  # the lead moved on or changed hands since: nothing to recycle
     lead_assign_owner(lead=lead, side=OwnerSide.SDR, user=None, actor_label=RECYCLE_LABEL, at=now)
-    decision = lead_route_apply(lead=lead, now=now, side=OwnerSide.SDR)
+    # The rules pick someone else: the lead goes to the SDR who did not let it sit (or stays in the pool).
+    decision = lead_route_apply(lead=lead, now=now, side=OwnerSide.SDR, exclude=frozenset({previous}))
     logger.info("sla: lead %s recycled after follow-up breach; routed: %s", lead.pk, decision.reason)

@@ -202,3 +202,17 @@ def test_leads_created_in_bulk_get_their_clocks_in_one_pass(committed: Any) -> N
     by_lead = Counter(SlaClock.objects.values_list("lead_id", flat=True))
     assert [by_lead[lead.pk] for lead in hot] == [2, 2, 2]  # first touch and follow-up
     assert (by_lead[cold.pk], by_lead[nobody.pk]) == (1, 0)  # follow-up only; no owner, no clock
+
+
+def test_a_recycled_lead_never_goes_back_to_the_sdr_who_let_it_sit(committed: Any) -> None:
+    slow, other = user_with_role(Role.SDR, username="a-slow"), user_with_role(Role.SDR, username="b-other")
+    team = Team.objects.create(name="SDR 全员", role=TeamRole.SDR)
+    team.members.add(slow, other)  # both in the rule's team; by username the rotation would pick "a-slow" first
+    AssignmentRule.objects.create(name="轮流", side=OwnerSide.SDR, team=team, method=AssignmentMethod.ROUND_ROBIN)
+    lead = new_lead(source_score=10)
+    with committed():
+        lead_assign_owner(lead=lead, side=OwnerSide.SDR, user=slow, at=T0)
+    with committed():
+        nurture_tick(now=T0 + dt.timedelta(hours=48))
+    lead.refresh_from_db()
+    assert lead.owner_sdr == other
