@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nurturing.views import clocks, inbox, sequences, tasks, unsubscribe
+from nurturing.views import clocks, inbox, sequences, tasks, tracking, unsubscribe
 
 app_name = "nurturing"
 
@@ -13,6 +13,8 @@ urlpatterns: list = [
     path("tasks/<int:pk>/done/", tasks.task_done, name="task-done"),
     path("clocks/", clocks.team_clocks, name="clocks"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+    path("t/o/<str:token>/", tracking.track_open, name="track-open"),
+    path("t/c/<str:token>/", tracking.track_click, name="track-click"),
     path("sequences/", sequences.sequence_list, name="sequences"),
     path("sequences/new/", sequences.sequence_edit, name="sequence-new"),
     path("sequences/<int:pk>/", sequences.sequence_detail, name="sequence"),

@@ -33,6 +33,7 @@ from leads.services.webhooks import webhook_backoff
 from nurturing.models.messages import Message, MessageChannel, MessageStatus, NotifyChannel, Suppression
 from nurturing.models.sequences import EmailTemplate
 from nurturing.services.chat_webhooks import PostResult, chat_post
+from nurturing.services.tracking import email_html
 
 logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "nurturing.unsubscribe"
@@ -205,6 +206,10 @@ def _email_send(message: Message) -> PostResult:
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058 one-click
     email = EmailMultiAlternatives(subject=message.subject, body=message.body, to=[message.recipient],
                                    headers=headers)  # fmt: skip
+    if message.is_marketing and message.lead is not None:
+        # The HTML part tracks opens (a pixel) and clicks (redirects); the text part stays as written.
+        email.attach_alternative(email_html(message=message, site_url=site_url(""),
+                                            keep=(unsubscribe_url(lead=message.lead),)), "text/html")
     try:
         email.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as refused:
