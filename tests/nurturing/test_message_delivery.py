@@ -95,7 +95,8 @@ def test_email_reaches_a_real_smtp_server_once_with_list_unsubscribe_headers(smt
     link = received["List-Unsubscribe"].strip().strip("<>")
     token = urllib.parse.urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1]
     assert unsubscribe_read(token) == {"lead_id": lead.pk, "email": lead.email}
-    assert link in received.get_content()
+    assert link in received.get_body(preferencelist=("plain",)).get_content()
+    assert "/nurturing/t/o/" in received.get_body(preferencelist=("html",)).get_content()  # the open pixel
 
 
 def test_a_refused_recipient_is_a_hard_bounce_suppressed_and_out_of_the_sequence(smtp: Inbox) -> None:
