@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 
 from leads.choices import TouchpointKind
 from leads.models import Lead, Touchpoint
@@ -81,18 +82,22 @@ def enrollments_run_due(*, now: dt.datetime, limit: int = 200) -> int:
     steps: dict[int, list[Step]] = {}
     while processed < limit:
         with transaction.atomic():
-            batch = list(
-                Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_run_at__lte=now,
-                                          sequence__status=SequenceStatus.ACTIVE)
-                .select_related("sequence").order_by("next_run_at", "id")
-                .select_for_update(skip_locked=True, of=("self",))[:min(CHUNK, limit - processed)]
-            )  # fmt: skip
+            batch = list(enrollments_claim(now=now, limit=min(CHUNK, limit - processed)))
             for enrollment in batch:
                 _run_guarded(enrollment, now, steps)
         processed += len(batch)
         if len(batch) < CHUNK:
             break
     return processed
+
+
+def enrollments_claim(*, now: dt.datetime, limit: int) -> QuerySet[Enrollment]:
+    """The claim query of the step sweep (benchmark 5 times it alone): due active enrollments of running
+    sequences, on the partial index `enrollment_due_active`, locked, skipping rows another worker holds."""
+    return (Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE, next_run_at__lte=now,
+                                      sequence__status=SequenceStatus.ACTIVE)
+            .select_related("sequence").order_by("next_run_at", "id")
+            .select_for_update(skip_locked=True, of=("self",))[:limit])  # fmt: skip
 
 
 def _run_guarded(enrollment: Enrollment, now: dt.datetime, steps: dict[int, list[Step]]) -> None:

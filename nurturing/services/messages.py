@@ -173,12 +173,18 @@ def _due() -> Any:
     return Message.objects.filter(status__in=(MessageStatus.QUEUED, MessageStatus.SENDING))
 
 
+def messages_claim(*, now: dt.datetime, limit: int) -> Any:
+    """The claim query of the delivery sweep (benchmark 5 times it alone): ids of due messages (new, retry
+    time reached, or an expired lease), on the partial index `message_due_pending`, skipping locked rows."""
+    return (_due().filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+
+
 def messages_deliver_due(*, now: dt.datetime, limit: int = 200) -> int:
     """Deliver every message due at `now` (new, retry time reached, or an expired lease), at most `limit`.
     Safe on several workers at once. Returns the attempts made."""
     with transaction.atomic():
-        ids = list(_due().filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")
-                   .select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])  # fmt: skip
+        ids = list(messages_claim(now=now, limit=limit))
         Message.objects.filter(pk__in=ids).update(status=MessageStatus.SENDING, next_attempt_at=now + LEASE)
     for message_id in ids:
         message_deliver_claimed(message_id=message_id, now=now)

@@ -66,6 +66,8 @@ SWEEPS: list[tuple[str, str | Callable[..., int]]] = [
 SCANS: list[tuple[str, str]] = [
     ("sla_breaches", "nurturing.services.sla_breach.sla_clocks_claim"),
     ("tasks_overdue", "nurturing.services.tasks.tasks_overdue_claim"),
+    ("enrollment_steps", "nurturing.services.engine.enrollments_claim"),
+    ("messages_deliver", "nurturing.services.messages.messages_claim"),
 ]
 
 DEFAULT_BATCH_SIZE = 500
