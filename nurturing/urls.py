@@ -26,4 +26,7 @@ urlpatterns: list = [
     path("sequences/<int:pk>/steps/<int:step_pk>/delete/", sequences.step_remove, name="step-delete"),
     path("sequences/<int:pk>/enroll/", sequences.enroll_segment, name="sequence-enroll"),
     path("sequences/<int:pk>/dry-run/", sequences.dry_run, name="sequence-dry-run"),
+    path("leads/<int:lead_pk>/enroll/", sequences.lead_enroll, name="lead-enroll"),
+    path("leads/<int:lead_pk>/enrollments/<int:enrollment_pk>/stop/", sequences.lead_enrollment_stop,
+         name="lead-enrollment-stop"),
 ]

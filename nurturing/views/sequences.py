@@ -209,3 +209,41 @@ def dry_run(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
+
+
+def _visible_lead(request: HttpRequest, pk: int) -> Any:
+    from leads.selectors import leads_visible_to
+
+    if not user_can(request.user, Action.EDIT_LEADS):
+        raise PermissionDenied(_("You may not do this."))
+    return get_object_or_404(leads_visible_to(user=request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def lead_enroll(request: HttpRequest, lead_pk: int) -> HttpResponse:
+    """Enrol the lead of the page in the chosen sequence by hand; the reason it may not enter is shown."""
+    from nurturing.services.enrollments import enrollment_start_one
+
+    lead = _visible_lead(request, lead_pk)
+    sequence = get_object_or_404(Sequence.objects.exclude(status=SequenceStatus.ARCHIVED),
+                                 pk=request.POST.get("sequence") or 0)  # fmt: skip
+    try:
+        enrollment_start_one(sequence=sequence, lead=lead, now=timezone.now(), actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Enrolled in “%(name)s”.") % {"name": sequence.name})
+    return redirect("leads:detail", pk=lead.pk)
+
+
+@login_required
+@require_POST
+def lead_enrollment_stop(request: HttpRequest, lead_pk: int, enrollment_pk: int) -> HttpResponse:
+    from nurturing.services.enrollments import enrollment_stop
+
+    lead = _visible_lead(request, lead_pk)
+    enrollment = get_object_or_404(lead.enrollments, pk=enrollment_pk)
+    if enrollment_stop(enrollment=enrollment, now=timezone.now()):
+        messages.success(request, _("Stopped “%(name)s” for this lead.") % {"name": enrollment.sequence.name})
+    return redirect("leads:detail", pk=lead.pk)

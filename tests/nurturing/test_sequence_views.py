@@ -115,3 +115,22 @@ def test_the_lead_page_shows_its_sequences_and_messages(marketer: Client) -> Non
     page = marketer.get(f"/leads/{lead.pk}/").content.decode()
     assert 'id="lead-sequences"' in page and "Webinar follow-up" in page
     assert "Suppressed" in page and "no_consent" in page
+
+
+def test_enrol_one_lead_from_its_page_and_stop_it() -> None:
+    pause_builtins()
+    sequence = make_sequence([("w", "wait", {"days": 3})], name="Webinar follow-up")
+    lead = new_lead()
+    sdr = Client(HTTP_ACCEPT_LANGUAGE="en")
+    sdr.force_login(user_with_role(Role.SDR))
+
+    page = sdr.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'id="lead-enroll-form"' in page and "Not in any sequence." in page
+    sdr.post(f"/nurturing/leads/{lead.pk}/enroll/", {"sequence": sequence.pk})
+    enrollment = Enrollment.objects.get(lead=lead)
+    again = sdr.post(f"/nurturing/leads/{lead.pk}/enroll/", {"sequence": sequence.pk}, follow=True)
+    assert "already in" in again.content.decode()
+
+    sdr.post(f"/nurturing/leads/{lead.pk}/enrollments/{enrollment.pk}/stop/")
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.exit_reason) == ("exited", "manual_stop")
