@@ -10,8 +10,9 @@ data first.
 Modules, in the order the plan is built: `catalog` (channels, logins, territories, names: pure data),
 `plans` (the in-memory rows), `timeline` (the demo year, time and chance helpers), `campaigns`, `costs`,
 `people` (accounts and the people who become leads), `journeys` (stage histories), `touchpoints`,
-`visitors` (anonymous visitors who never become leads), `planner` (`demo_plan`), `logins` and `write`
-(bulk writing, deletion, idempotence).
+`visitors` (anonymous visitors who never become leads), `ledger` (the revenue ledger after the wins and of the
+customers from before the year), `planner` (`demo_plan`), `logins`, `revenue` (writing and deleting the ledger)
+and `write` (bulk writing, deletion, idempotence).
 """
 
 from leads.demo.catalog import DEFAULT_LEADS, DEMO_PASSWORD, DEMO_TZ

@@ -131,6 +131,17 @@ class LeadPlan:
         return any(step.to == stage for step in self.steps)
 
 
+@dataclass(frozen=True)
+class Revenue:
+    """A ledger row other than a win's `new` (those are written from the won deals themselves)."""
+
+    account: int  # AccountPlan.index
+    kind: str  # RevenueKind
+    day: dt.date
+    amount: Decimal
+    note: str = ""
+
+
 @dataclass
 class DemoPlan:
     seed: int
@@ -140,3 +151,5 @@ class DemoPlan:
     leads: list[LeadPlan]
     costs: list[tuple[str, CampaignPlan | None, dt.date, str, Decimal]]
     visitors: list[Touch]  # page views of anonymous visitors who never became leads
+    legacy: list[AccountPlan] = field(default_factory=list)  # customers from before the demo year, no leads
+    ledger: list[Revenue] = field(default_factory=list)

@@ -25,10 +25,12 @@ from leads.choices import IdentityKind, LeadEventKind, Stage
 from leads.demo.campaigns import campaigns_plan
 from leads.demo.catalog import CHANNEL_BY_SLUG, CHANNELS, DEFAULT_LEADS, DEMO_PASSWORD, DEMO_TZ, MAX_ACCOUNTS
 from leads.demo.costs import costs_plan
+from leads.demo.ledger import MAX_LEGACY
 from leads.demo.logins import Login, demo_logins, demo_users_ensure
 from leads.demo.people import accounts_plan
 from leads.demo.planner import demo_plan
 from leads.demo.plans import AccountPlan, CampaignPlan, Deal, DemoPlan, Event, LeadPlan, Rng, Touch, Window
+from leads.demo.revenue import revenue_delete, revenue_write
 from leads.demo.routing import demo_routing_ensure
 from leads.demo.rules import demo_rules_ensure
 from leads.demo.timeline import demo_window, local_at
@@ -101,9 +103,13 @@ def demo_stage_counts() -> dict[str, int]:
 
 
 def demo_delete(*, seed: int, today: dt.date) -> None:
-    """Delete the demo data of (seed, today): leads and their history, anonymous visitors, campaigns, costs,
-    unused accounts."""
+    """Delete the demo data of (seed, today): leads and their history, the revenue ledger, anonymous visitors,
+    campaigns, costs, unused accounts."""
     demo_leads = Lead.objects.filter(attributes__demo=True, attributes__demo_seed=seed)
+    # Every account the demo can make, customers from before its year included (a prefix of one sequence).
+    rng = Rng(f"leadflow-demo:{seed}:accounts")
+    domains = [account.domain for account in accounts_plan(rng, MAX_ACCOUNTS + MAX_LEGACY)]
+    revenue_delete(seed=seed, domains=domains)
     for model in (Touchpoint, StageChange, LeadEvent, Identity, Opportunity):
         model.objects.filter(lead__in=demo_leads.values("pk")).delete()  # type: ignore[attr-defined]
     demo_leads.delete()
@@ -121,21 +127,22 @@ def demo_delete(*, seed: int, today: dt.date) -> None:
     # Campaigns that other data still uses stay. (NOT IN over a nullable column would match nothing.)
     used_by_leads = Lead.objects.filter(campaign__isnull=False).values("campaign_id")
     Campaign.objects.filter(slug__in=slugs, cost=None, touchpoint=None).exclude(pk__in=used_by_leads).delete()
-    domains = [account.domain for account in accounts_plan(Rng(f"leadflow-demo:{seed}:accounts"), MAX_ACCOUNTS)]
-    Account.objects.filter(domain__in=domains, leads=None, opportunities=None).delete()
+    Account.objects.filter(domain__in=domains, leads=None, opportunities=None, revenue_events=None).delete()
 
 
 def _plan_write(plan: DemoPlan, users: dict[str, User]) -> dict[str, int]:
     """Write the plan in bulk; returns the number of rows written per kind."""
     channels = _channels_ensure(plan.window)
     campaigns = _rows_ensure(Campaign, "slug", [_campaign_row(c, channels) for c in plan.campaigns])
-    accounts = _rows_ensure(Account, "domain", [_account_row(a, users, plan.window) for a in plan.accounts])
+    since = {row.account: row.day for row in sorted(plan.ledger, key=lambda row: row.day, reverse=True)}
+    accounts = _rows_ensure(Account, "domain", [_account_row(a, users, plan.window, since.get(a.index))
+                                                for a in [*plan.accounts, *plan.legacy]])  # fmt: skip
     costs = Cost.objects.bulk_create(
         [Cost(channel=channels[slug], campaign=campaigns[c.slug] if c else None, month=month, category=category,
               amount=amount, created_at=local_at(month)) for slug, c, month, category, amount in plan.costs],
         batch_size=BATCH, ignore_conflicts=True,
     )  # fmt: skip
-    by_account = {a.index: accounts[a.domain] for a in plan.accounts}
+    by_account = {a.index: accounts[a.domain] for a in [*plan.accounts, *plan.legacy]}
     lead_rows = Lead.objects.bulk_create(
         [_lead_row(lead, plan, channels, campaigns, by_account, users) for lead in plan.leads], batch_size=BATCH
     )
@@ -144,6 +151,7 @@ def _plan_write(plan: DemoPlan, users: dict[str, User]) -> dict[str, int]:
     counts.update(_children_write(plan, pks, users, by_account, channels, campaigns))
     counts.update(_visitors_write(plan, channels, campaigns))
     counts["customers"] = _accounts_record_wins(plan, by_account)
+    counts["revenue_events"] = revenue_write(plan, by_account)
     return counts
 
 
@@ -234,11 +242,13 @@ def _campaign_row(campaign: CampaignPlan, channels: dict[str, Channel]) -> Campa
                     created_at=local_at(campaign.starts_on) - dt.timedelta(days=14))  # fmt: skip
 
 
-def _account_row(account: AccountPlan, users: dict[str, User], window: Window) -> Account:
+def _account_row(account: AccountPlan, users: dict[str, User], window: Window, since: dt.date | None) -> Account:
+    """`since`: the day of its first ledger row when that is before the demo year (an earlier customer)."""
+    created = window.start - dt.timedelta(days=30)
     return Account(name=account.name, domain=account.domain, industry=account.industry, size_band=account.size_band,
                    region=account.region, tier=account.tier, is_target=account.tier in (Tier.S, Tier.A),
                    owner_sales=users[account.owner] if account.owner else None,
-                   created_at=window.start - dt.timedelta(days=30))  # fmt: skip
+                   created_at=min(created, local_at(since)) if since else created)  # fmt: skip
 
 
 def _lead_row(

@@ -15,16 +15,31 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Max, Min, Q, Sum
 from django.test import Client, RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.choices import CustomerStatus
 from accounts.models import Account
+from analytics.queries.base import AnalyticsFilters, default_period_start
+from analytics.queries.unit_economics import UnitEconomicsQuery
 from leadflow.roles import Role
 from leads.choices import BANT_POINTS, IdentityKind, OpportunityStatus, Stage, TouchpointKind
-from leads.demo import DEMO_PASSWORD, DEMO_TZ, demo_delete
+from leads.demo import DEMO_PASSWORD, DEMO_TZ, demo_delete, demo_window
 from leads.demo.rules import RULES, demo_rules_ensure
-from leads.models import Campaign, Cost, Identity, Lead, LeadEvent, Opportunity, StageChange, Tag, Touchpoint
+from leads.models import (
+    Campaign,
+    Cost,
+    Identity,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    RevenueEvent,
+    RevenueKind,
+    StageChange,
+    Tag,
+    Touchpoint,
+)
 from leads.qualification.models import QualificationRule
+from leads.services.revenue import revenue_event_create
 from leads.stages import TRANSITIONS
 from tests.factories import LeadFactory, TouchpointFactory
 
@@ -48,7 +63,8 @@ def seed(*args: str, leads: int = SMALL, today: dt.date = TODAY) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    models = (Lead, StageChange, LeadEvent, Touchpoint, Identity, Opportunity, Cost, Campaign, Account, User)
+    models = (Lead, StageChange, LeadEvent, Touchpoint, Identity, Opportunity, Cost, Campaign, Account, User,
+              RevenueEvent)  # fmt: skip
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -106,6 +122,7 @@ def test_deleting_the_demo_removes_its_rows_and_keeps_everyone_elses() -> None:
     assert not Cost.objects.exists()
     assert not Account.objects.exists()
     assert not Opportunity.objects.exists()
+    assert not RevenueEvent.objects.exists()
 
 
 def test_a_different_seed_gives_different_leads() -> None:
@@ -376,3 +393,96 @@ def test_demo_ships_qualification_rules_and_rule_tags_that_follow_their_segments
     assert written > 0 and demo_rules_ensure(owner=None, now=now) == 0  # idempotent
     assert QualificationRule.objects.count() == len(RULES)
     assert Tag.objects.filter(segment__isnull=False).count() == 2
+
+
+def ledger() -> list[tuple[Any, ...]]:
+    return sorted(RevenueEvent.objects.values_list("account__domain", "kind", "date", "amount", "lead__email"))
+
+
+def test_every_won_deal_with_an_account_has_the_new_ledger_row_the_win_would_write() -> None:
+    seed()
+
+    won = Opportunity.objects.filter(status=OpportunityStatus.WON).exclude(account=None)
+    assert won.exists()
+    assert RevenueEvent.objects.filter(kind=RevenueKind.NEW).exclude(opportunity=None).count() == won.count()
+    for deal in won:
+        row = RevenueEvent.objects.get(opportunity=deal, kind=RevenueKind.NEW)
+        assert (row.account_id, row.lead_id, row.amount, row.currency) == (
+            deal.account_id, deal.lead_id, deal.won_amount, "CNY"
+        )  # fmt: skip
+        assert deal.closed_at is not None and row.date == timezone.localdate(deal.closed_at)
+
+
+def test_customers_from_before_the_demo_year_have_no_leads_and_the_status_and_arr_of_their_ledger() -> None:
+    seed()
+    start = demo_window(today=TODAY).start.date()
+
+    earlier = Account.objects.filter(leads=None, revenue_events__kind=RevenueKind.NEW).distinct()
+    assert earlier.count() == 3  # 0.9 % of the leads, at least 3
+    for account in earlier:
+        rows = list(account.revenue_events.order_by("date", "id"))
+        assert rows[0].kind == RevenueKind.NEW and rows[0].date < start
+        assert rows[-1].kind in (RevenueKind.RENEWAL, RevenueKind.CHURN) and rows[-1].date >= start
+        sign = {"new": 1, "expansion": 1, "contraction": -1, "churn": -1, "renewal": 0}
+        arr = sum((sign[row.kind] * row.amount for row in rows), Decimal(0))
+        assert account.arr == arr
+        assert account.customer_status == (CustomerStatus.CUSTOMER if arr > 0 else CustomerStatus.CHURNED)
+
+
+def test_ledger_rows_are_in_cny_before_today_with_no_negative_arr() -> None:
+    seed()
+
+    assert not RevenueEvent.objects.filter(date__gte=TODAY).exists()
+    assert set(RevenueEvent.objects.values_list("currency", flat=True)) == {"CNY"}
+    sign = {"new": 1, "expansion": 1, "contraction": -1, "churn": -1, "renewal": 0}
+    arr: dict[int, Decimal] = defaultdict(Decimal)
+    for account_id, kind, amount in RevenueEvent.objects.order_by("date", "kind").values_list(
+        "account_id", "kind", "amount"
+    ):
+        arr[account_id] += sign[kind] * amount
+        assert arr[account_id] >= 0
+
+
+def test_reset_with_the_same_seed_writes_the_same_ledger_and_a_second_run_adds_none() -> None:
+    seed()
+    first = ledger()
+    seed()
+    assert ledger() == first
+
+    seed("--reset")
+
+    assert ledger() == first
+    assert len(first) > Opportunity.objects.filter(status=OpportunityStatus.WON).count()
+
+
+def test_deleting_the_demo_keeps_revenue_rows_people_recorded_on_accounts_that_stay() -> None:
+    seed()
+    account = Account.objects.exclude(leads=None).order_by("domain").first()
+    assert account is not None
+    LeadFactory(email=f"buyer@{account.domain}", account=account)
+    person = User.objects.get(username="sales")
+    kept = revenue_event_create(account=account, kind=RevenueKind.EXPANSION, date=TODAY, amount=Decimal("20000"),
+                                actor=person)  # fmt: skip
+
+    demo_delete(seed=42, today=TODAY)
+
+    assert list(RevenueEvent.objects.all()) == [kept]
+
+
+def test_default_size_ledger_gives_annual_churn_of_10_to_20_percent_and_ltv_cac_figures() -> None:
+    seed(leads=5000)
+    filters = AnalyticsFilters(date_from=default_period_start(TODAY), date_to=TODAY)
+
+    data = UnitEconomicsQuery(filters=filters).run().data
+
+    figures = data["ledger"]
+    assert figures["churn_source"] == "data"
+    assert 0.10 <= figures["annual_churn"] <= 0.20
+    assert figures["churned"] >= 4
+    assert 0.7 <= figures["renewal_rate"] <= 0.95
+    assert 0.85 <= figures["nrr"] <= 1.2
+    assert 150_000 <= float(figures["arpu"]) <= 400_000
+    kinds = set(RevenueEvent.objects.values_list("kind", flat=True))
+    assert kinds == set(RevenueKind.values)
+    with_customers = [row for row in data["rows"] if row["new_customers"]]
+    assert with_customers and all(row["ltv"] is not None and row["ltv_cac"] is not None for row in with_customers)
