@@ -92,3 +92,12 @@ def service_errors_apply(form: forms.Form, error: ApplicationError) -> None:
             form.add_error(target, text if target else f"{name}: {message}")
     if not error.errors:
         form.add_error(None, error.message)
+
+
+class EmailTemplateForm(forms.Form):
+    slug = forms.SlugField(label=_("Slug"), max_length=80, help_text=_("Steps name the template by it."))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    subject_zh = forms.CharField(label=_("Subject (简体中文)"), max_length=300)
+    body_zh = forms.CharField(label=_("Body (简体中文)"), widget=forms.Textarea(attrs={"rows": 10}))
+    subject_en = forms.CharField(label=_("Subject (English)"), max_length=300)
+    body_en = forms.CharField(label=_("Body (English)"), widget=forms.Textarea(attrs={"rows": 10}))

@@ -247,3 +247,36 @@ def lead_enrollment_stop(request: HttpRequest, lead_pk: int, enrollment_pk: int)
     if enrollment_stop(enrollment=enrollment, now=timezone.now()):
         messages.success(request, _("Stopped “%(name)s” for this lead.") % {"name": enrollment.sequence.name})
     return redirect("leads:detail", pk=lead.pk)
+
+
+@login_required
+@require_GET
+def template_list(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    from nurturing.models.sequences import EmailTemplate
+
+    return render(request, "nurturing/sequences/templates.html",
+                  {"templates": EmailTemplate.objects.order_by("slug")})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A template's subject and body in 简体中文 and English (new when no pk)."""
+    _require(request)
+    from nurturing.models.sequences import EmailTemplate
+    from nurturing.sequence_forms import EmailTemplateForm
+    from nurturing.services.templates import email_template_initial, email_template_save
+
+    template = get_object_or_404(EmailTemplate, pk=pk) if pk is not None else None
+    form = EmailTemplateForm(request.POST or None, initial=email_template_initial(template) if template else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = email_template_save(data=form.cleaned_data, template=template)
+        except ApplicationError as error:
+            service_errors_apply(form, error)
+        else:
+            messages.success(request, _("Template “%(name)s” saved.") % {"name": template.name})
+            return redirect("nurturing:templates")
+    return render(request, "nurturing/sequences/template_form.html", {"form": form, "template": template},
+                  status=422 if form.errors else 200)  # fmt: skip

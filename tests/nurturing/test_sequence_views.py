@@ -134,3 +134,19 @@ def test_enrol_one_lead_from_its_page_and_stop_it() -> None:
     sdr.post(f"/nurturing/leads/{lead.pk}/enrollments/{enrollment.pk}/stop/")
     enrollment.refresh_from_db()
     assert (enrollment.status, enrollment.exit_reason) == ("exited", "manual_stop")
+
+
+def test_a_marketer_edits_an_email_template_in_both_languages(marketer: Client) -> None:
+    from nurturing.models.sequences import EmailTemplate
+
+    data = {"slug": "webinar-thanks", "name": "Webinar thanks", "subject_zh": "感谢参加，{{ first_name }}",
+            "body_zh": "资料在此。\n退订：{{ unsubscribe_url }}", "subject_en": "Thanks, {{ first_name }}",
+            "body_en": "Here are the slides.\nUnsubscribe: {{ unsubscribe_url }}"}  # fmt: skip
+    bad = marketer.post("/nurturing/templates/new/", {**data, "body_en": "No link {% if %}"})
+    assert bad.status_code == 422
+    assert "Template error" in bad.content.decode() and "unsubscribe_url" in bad.content.decode()
+
+    assert marketer.post("/nurturing/templates/new/", data).status_code == 302
+    template = EmailTemplate.objects.get(slug="webinar-thanks")
+    assert template.translations["zh-hans"]["subject"] == "感谢参加，{{ first_name }}"
+    assert "webinar-thanks" in marketer.get("/nurturing/templates/").content.decode()
