@@ -94,7 +94,7 @@ def _fire(rule: QualificationRule, lead: Lead, now: dt.datetime) -> bool:
                 lead_transition(lead=lead, to=Stage.MQL, rule=rule.name, at=now, now=now)
                 return True
             return lead_set_temperature(lead=lead, temperature=Temperature.HOT, actor_label=rule.history_label,
-                                        reason=rule.name)  # fmt: skip
+                                        reason=rule.name, at=now)  # fmt: skip
     except ApplicationError as refusal:
         logger.info("qualification rule %s left lead %s: %s", rule.pk, lead.pk, refusal.message)
         return False

@@ -176,21 +176,24 @@ def lead_assign_owner(
 
 
 def lead_set_temperature(
-    *, lead: Lead, temperature: str, actor: Any = None, actor_label: str = "", reason: str = ""
-) -> bool:
-    """Change the temperature (warm, hot, cold, high value) with history. Same value: no-op."""
+    *, lead: Lead, temperature: str, actor: Any = None, actor_label: str = "", reason: str = "",
+    at: dt.datetime | None = None,
+) -> bool:  # fmt: skip
+    """Change the temperature (warm, hot, cold, high value) with history, at `at` (default now): timers and
+    rules pass their own `now`. Same value: no-op."""
     temperature = Temperature(temperature)
     if lead.temperature == temperature:
         return False
     old = lead.temperature
     lead.temperature = temperature
     lead.save(update_fields=["temperature", "updated_at"])
-    lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(["temperature"]))
+    when = at or timezone.now()
+    lead_change_record(lead=lead, kind=ChangeKind.UPDATED, data=fields_changed(["temperature"]), at=when)
     lead_event_record(
         lead=lead, kind=LeadEventKind.TEMPERATURE_CHANGED,
-        data={"from": old, "to": str(temperature), "reason": reason}, actor=actor, actor_label=actor_label,
+        data={"from": old, "to": str(temperature), "reason": reason}, actor=actor, actor_label=actor_label, at=when,
     )  # fmt: skip
-    lead_id, new, when = lead.pk, str(temperature), timezone.now()
+    lead_id, new = lead.pk, str(temperature)
     transaction.on_commit(lambda: lead_temperature_changed.send(
         sender=Lead, lead_id=lead_id, from_temperature=str(old), to_temperature=new, at=when))
     return True

@@ -278,7 +278,8 @@ def _add_tag(context: StepContext) -> StepResult:
 
 def _change_temperature(context: StepContext) -> StepResult:
     changed = lead_set_temperature(lead=context.lead, temperature=context.step.config["temperature"],
-                                   actor_label=_label(context), reason=context.step.name or context.step.key)
+                                   actor_label=_label(context), reason=context.step.name or context.step.key,
+                                   at=context.now)
     return StepResult(outcome={"changed": changed})
 
 

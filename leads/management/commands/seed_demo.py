@@ -9,11 +9,14 @@ import datetime as dt
 import time
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leads.demo import DEFAULT_LEADS, DEMO_PASSWORD, DEMO_TZ, DemoReport, Login, demo_seed
+from leads.demo.catalog import SALES_REPS
+from leads.demo.inbox import demo_fresh_mqls
 from leads.hooks import demo_seed_extras
 
 
@@ -50,8 +53,12 @@ class Command(BaseCommand):
         )  # fmt: skip
         # Other apps' demo rows (SLA clocks, tasks, enrollments), registered through leads.hooks.
         end_of_today = dt.datetime.combine(report.today, dt.time(23, 59), tzinfo=DEMO_TZ)
-        extras = demo_seed_extras(now=min(timezone.now(), end_of_today))
+        now = min(timezone.now(), end_of_today)
+        extras = demo_seed_extras(now=now)
         report.counts.update({name: count for name, count in extras.items() if count})
+        if report.created:  # after the clocks' seeder: these hand-offs start their clocks as live ones do
+            reps = {user.username: user for user in User.objects.filter(username__in=SALES_REPS)}
+            report.counts["fresh_mqls"] = demo_fresh_mqls(users=reps, now=now)
         self._summary(report)
         self._logins(report.logins)
         self.stdout.write(_("Elapsed: %(seconds).1f s") % {"seconds": time.monotonic() - started})
