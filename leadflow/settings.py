@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.analytics_panels_refresh_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 5 minutes: route new leads whose routing task could not be queued (a broker outage).
+    "routing-catch-up": {
+        "task": "leads.routing.tasks.leads_route_unrouted_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every 15 minutes: rule tags over the whole pool (their segments' event windows move with time); the leads
     # something happens to are re-tagged at once by the qualification task.
     "tags-rules-sync": {

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext
 
 from leadflow.errors import ValidationFailed
 from leadflow.roles import Role, user_roles
-from leads.choices import ChannelRoute, LeadEventKind, OpportunityStatus, OwnerSide, Temperature
+from leads.choices import ChannelRoute, LeadEventKind, OpportunityStatus, OwnerSide, Stage, Temperature
 from leads.models import Lead, LeadEvent, Opportunity
 from leads.routing.choices import AssignmentMethod, RouteReason
 from leads.routing.models import AssignmentRule, RoutingLog, RuleTally, Team
@@ -292,6 +292,23 @@ def _pool_log(pooled: list[tuple[Lead, RoutingDecision]], *, now: dt.datetime) -
         [RoutingLog(lead=lead, side=d.side, reason=d.reason, rule=d.rule, detail=d.detail, at=now)
          for lead, d in pooled if (lead.pk, str(d.side), str(d.reason)) not in logged], batch_size=2000,
     )  # fmt: skip
+
+
+UNROUTED_WINDOW = dt.timedelta(hours=24)
+UNROUTED_GRACE = dt.timedelta(minutes=2)  # the on-commit task of a lead just written gets there first
+
+
+def leads_route_unrouted(*, now: dt.datetime, limit: int = 5000) -> int:
+    """Route new leads whose routing never ran because its task could not be queued (the broker was down when
+    they were written): open leads created in the last day, older than a grace period, with no owner on either
+    side and nothing in the routing log. Beat runs it every few minutes; idempotent (a routed lead has an owner
+    or a log row). Returns how many leads were routed."""
+    unrouted = Lead.objects.filter(
+        stage=Stage.LEAD, created_at__gte=now - UNROUTED_WINDOW, created_at__lte=now - UNROUTED_GRACE,
+        owner_sdr__isnull=True, owner_sales__isnull=True, merged_into__isnull=True, erased_at__isnull=True,
+    ).exclude(Exists(RoutingLog.objects.filter(lead=OuterRef("pk"))))  # fmt: skip
+    ids = list(unrouted.order_by("created_at").values_list("pk", flat=True)[:limit])
+    return len(leads_route_new(lead_ids=ids, now=now)) if ids else 0
 
 
 @transaction.atomic

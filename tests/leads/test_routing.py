@@ -265,3 +265,22 @@ def test_a_decision_says_who_and_why_without_writing() -> None:
     assert (decision.user, decision.label, decision.reason) == (sdr, "rule 3", RouteReason.RULE)
     lead.refresh_from_db()
     assert lead.owner_sdr_id is None and not UserFactory._meta.model.objects.filter(pk=0).exists()
+
+
+def test_catch_up_routes_only_unrouted_new_leads_after_the_grace_period_and_once() -> None:
+    # given an SDR rule, a lead whose routing task was never queued, and one routed already
+    from leads.routing.services import UNROUTED_GRACE, leads_route_unrouted
+
+    sdr = user_with_role(Role.SDR)
+    _rule(_team(TeamRole.SDR, [sdr]))
+    channel = ChannelFactory(route=ChannelRoute.SDR)
+    lost = LeadFactory(source_channel=channel, created_at=NOW)
+    routed = LeadFactory(source_channel=channel, created_at=NOW, owner_sdr=user_with_role(Role.SDR))
+    # when the catch-up runs inside the grace period, after it, and again
+    early = leads_route_unrouted(now=NOW + UNROUTED_GRACE / 2)
+    caught = leads_route_unrouted(now=NOW + UNROUTED_GRACE * 2)
+    again = leads_route_unrouted(now=NOW + UNROUTED_GRACE * 3)
+    # then only the lost lead is routed, once
+    assert (early, caught, again) == (0, 1, 0)
+    assert Lead.objects.get(pk=lost.pk).owner_sdr == sdr
+    assert Lead.objects.get(pk=routed.pk).owner_sdr != sdr
