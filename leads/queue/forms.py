@@ -31,10 +31,6 @@ class BantForm(forms.Form):
         self.fields["notes"].initial = lead.bant_notes
         self.order_fields([*BANT_POINTS, "notes"])
 
-    def bant(self) -> dict[str, Any]:
-        return {**{point: bool(self.cleaned_data.get(point)) for point in BANT_POINTS},
-                "notes": self.cleaned_data.get("notes") or ""}  # fmt: skip
-
     @property
     def points(self) -> list[forms.BoundField]:
         return [self[point] for point in BANT_POINTS]

@@ -7,6 +7,7 @@ keeping the lead open, so nothing reloads the page; without JavaScript the forms
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadflow.errors import ApplicationError
 from leadflow.roles import Action, Role, user_can, user_roles
-from leads.choices import Stage
+from leads.choices import BANT_POINTS, Stage
 from leads.hooks import nurture_track_choices, nurture_track_enrol
 from leads.models import Lead
 from leads.queue.forms import ActivityForm, BantForm, DisqualifyForm, NurtureForm
@@ -135,68 +136,68 @@ def _failed(request: HttpRequest, lead: Lead, name: str, form: Any, refusal: App
     return _respond(request, lead, error=_("Not saved: see the highlighted fields."), forms={name: form}, status=422)
 
 
+def _act(request: HttpRequest, pk: int, name: str, make_form: Callable[[Lead], Any],
+         act: Callable[[Lead, dict[str, Any]], str]) -> HttpResponse:  # fmt: skip
+    """Validate the lead's form `name`, run `act` in one transaction, and answer with its confirmation or the
+    errors in place (a service's field errors land on the form's fields)."""
+    lead = _acting(request, pk)
+    form = make_form(lead)
+    if not form.is_valid():
+        return _failed(request, lead, name, form)
+    try:
+        with transaction.atomic():
+            done = act(lead, form.cleaned_data)
+    except ApplicationError as refusal:
+        return _failed(request, lead, name, form, refusal)
+    return _respond(request, lead, done=done)
+
+
 @login_required
 @require_POST
 def queue_log(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = _acting(request, pk)
-    form = ActivityForm(request.POST, prefix=f"q{lead.pk}-log")
-    if not form.is_valid():
-        return _failed(request, lead, "activity", form)
-    try:
-        lead_activity_log(lead=lead, actor=request.user, **form.cleaned_data)
-    except ApplicationError as refusal:
-        return _failed(request, lead, "activity", form, refusal)
-    return _respond(request, lead, done=_("Logged on %(lead)s.") % {"lead": lead})
+    def act(lead: Lead, data: dict[str, Any]) -> str:
+        lead_activity_log(lead=lead, actor=request.user, **data)
+        return _("Logged on %(lead)s.") % {"lead": lead}
+
+    return _act(request, pk, "activity", lambda lead: ActivityForm(request.POST, prefix=f"q{lead.pk}-log"), act)
 
 
 @login_required
 @require_POST
 def queue_bant(request: HttpRequest, pk: int) -> HttpResponse:
     """Save BANT, or (button `qualify`) save it and qualify the lead to MQL, which routes it to sales."""
-    lead = _acting(request, pk)
-    form = BantForm(request.POST, lead=lead, prefix=f"q{lead.pk}-bant")
-    if not form.is_valid():
-        return _failed(request, lead, "bant", form)
-    try:
-        with transaction.atomic():
-            if "qualify" in request.POST:
-                lead_transition(lead=lead, to=Stage.MQL, actor=request.user, bant=form.bant())
-            else:
-                lead_set_bant(lead=lead, bant=form.bant(), actor=request.user)
-    except ApplicationError as refusal:
-        return _failed(request, lead, "bant", form, refusal)
-    if "qualify" in request.POST:
-        return _respond(request, lead, done=_("%(lead)s is an MQL now and goes to sales.") % {"lead": lead})
-    return _respond(request, lead, done=_("BANT saved for %(lead)s.") % {"lead": lead})
+    qualify = "qualify" in request.POST
+
+    def act(lead: Lead, data: dict[str, Any]) -> str:
+        bant = {**{point: bool(data.get(point)) for point in BANT_POINTS}, "notes": data.get("notes") or ""}
+        if qualify:
+            lead_transition(lead=lead, to=Stage.MQL, actor=request.user, bant=bant)
+            return _("%(lead)s is an MQL now and goes to sales.") % {"lead": lead}
+        lead_set_bant(lead=lead, bant=bant, actor=request.user)
+        return _("BANT saved for %(lead)s.") % {"lead": lead}
+
+    return _act(request, pk, "bant", lambda lead: BantForm(request.POST, lead=lead, prefix=f"q{lead.pk}-bant"), act)
 
 
 @login_required
 @require_POST
 def queue_disqualify(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = _acting(request, pk)
-    form = DisqualifyForm(request.POST, prefix=f"q{lead.pk}-dq")
-    if not form.is_valid():
-        return _failed(request, lead, "disqualify", form)
-    try:
-        lead_transition(lead=lead, to=Stage.DISQUALIFIED, actor=request.user, reason=form.cleaned_data["reason"],
-                        note=form.cleaned_data["note"])  # fmt: skip
-    except ApplicationError as refusal:
-        return _failed(request, lead, "disqualify", form, refusal)
-    return _respond(request, lead, done=_("%(lead)s is disqualified.") % {"lead": lead})
+    def act(lead: Lead, data: dict[str, Any]) -> str:
+        lead_transition(lead=lead, to=Stage.DISQUALIFIED, actor=request.user, reason=data["reason"],
+                        note=data["note"])  # fmt: skip
+        return _("%(lead)s is disqualified.") % {"lead": lead}
+
+    return _act(request, pk, "disqualify", lambda lead: DisqualifyForm(request.POST, prefix=f"q{lead.pk}-dq"), act)
 
 
 @login_required
 @require_POST
 def queue_nurture(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = _acting(request, pk)
-    form = NurtureForm(request.POST, prefix=f"q{lead.pk}-nurture")
-    if not form.is_valid():
-        return _failed(request, lead, "nurture", form)
-    try:
-        with transaction.atomic():
-            nurture_track_enrol(lead=lead, slug=form.cleaned_data["track"], actor=request.user, now=timezone.now())
-            lead_release(lead=lead, user=request.user, now=timezone.now())
-    except ApplicationError as refusal:
-        return _failed(request, lead, "nurture", form, refusal)
-    name = dict(nurture_track_choices()).get(form.cleaned_data["track"], "")
-    return _respond(request, lead, done=_("%(lead)s is in “%(track)s” now.") % {"lead": lead, "track": name})
+    def act(lead: Lead, data: dict[str, Any]) -> str:
+        now = timezone.now()
+        nurture_track_enrol(lead=lead, slug=data["track"], actor=request.user, now=now)
+        lead_release(lead=lead, user=request.user, now=now)
+        name = dict(nurture_track_choices()).get(data["track"], "")
+        return _("%(lead)s is in “%(track)s” now.") % {"lead": lead, "track": name}
+
+    return _act(request, pk, "nurture", lambda lead: NurtureForm(request.POST, prefix=f"q{lead.pk}-nurture"), act)
