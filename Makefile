@@ -7,6 +7,8 @@ DEV_ENV := DJANGO_DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); each has its own test database. 0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint install serve migrate messages clean bench
 
@@ -36,7 +38,7 @@ lint: install
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint
-	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(DEV_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 messages: install
 	$(DEV_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=bench

@@ -32,6 +32,14 @@ def _missing_backend(marker: str) -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers), the integration tests share one worker: each starts
+    Celery workers on the shared Redis queue, and two of them at once would take each other's tasks."""
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(pytest.mark.xdist_group("integration"))
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in ("postgres", "browser", "integration"):
         if item.get_closest_marker(marker) is None:
