@@ -26,6 +26,7 @@ from nurturing.models import SlaClock
 from nurturing.services.tick import nurture_tick
 from tests.factories import ChannelFactory, token_client, user_with_role
 from tests.integration.processes import free_port
+from tests.nurturing.conftest import sla_policies_ensure
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +68,8 @@ def redis_on(port: int) -> Iterator[None]:
 
 
 def test_leads_written_while_redis_is_down_are_kept_then_routed_and_clocked_when_it_is_back() -> None:
-    # given an SDR team with a rule, and a CRM writing hot leads from a channel routed to SDRs
+    # given the SLA policies, an SDR team with a rule, and a CRM writing hot leads from a channel routed to SDRs
+    sla_policies_ensure()  # seeded by a migration; an earlier transactional test may have flushed them
     sdr = user_with_role(Role.SDR)
     team = Team.objects.create(name="SDR", role=TeamRole.SDR)
     team.members.add(sdr)

@@ -408,7 +408,8 @@ def test_action_without_javascript_redirects_to_detail_with_message(client: Clie
     lead.refresh_from_db()
     assert lead.stage == Stage.DISQUALIFIED
     assert response.redirect_chain[-1][0] == reverse("leads:detail", args=[lead.pk])
-    assert [str(m) for m in response.context["messages"]]
+    # the page shows the confirmation (its side panels render with their own contexts, so assert on the HTML)
+    assert 'class="alert alert-success"' in response.content.decode()
 
 
 def test_opportunity_action_creates_the_opportunity(client: Client):
