@@ -70,20 +70,17 @@ def leads_qualify(*, lead_ids: Iterable[int], now: dt.datetime) -> list[Firing]:
 
 
 def qualification_rules_apply_all(*, now: dt.datetime, rule: QualificationRule | None = None) -> list[Firing]:
-    """Every live lead the active rules (or one rule) match now: after a rule is created or changed."""
-    rules = [rule] if rule is not None else list(QualificationRule.objects.filter(active=True).order_by("order", "id"))
-    firings: list[Firing] = []
-    for item in rules:
-        ids = list(qualification_candidates(rule=item, now=now).values_list("pk", flat=True))
-        firings += leads_qualify(lead_ids=ids, now=now) if rule is None else _fire_all(item, ids, now)
-    return firings
-
-
-def _fire_all(rule: QualificationRule, ids: list[int], now: dt.datetime) -> list[Firing]:
-    firings = [Firing(rule.pk, lead.pk, rule.action) for lead in Lead.objects.filter(pk__in=ids).order_by("id")
-               if _fire(rule, lead, now)]  # fmt: skip
-    _count(firings, now)
-    return firings
+    """Every live lead the active rules (or one rule) match now: after a rule is created or changed, and after
+    a full rescore."""
+    if rule is not None:
+        matched = qualification_candidates(rule=rule, now=now).order_by("id")
+        firings = [Firing(rule.pk, lead.pk, rule.action) for lead in matched if _fire(rule, lead, now)]
+        _count(firings, now)
+        return firings
+    ids: set[int] = set()
+    for item in QualificationRule.objects.filter(active=True).select_related("segment"):
+        ids.update(qualification_candidates(rule=item, now=now).values_list("pk", flat=True))
+    return leads_qualify(lead_ids=ids, now=now)
 
 
 def _fire(rule: QualificationRule, lead: Lead, now: dt.datetime) -> bool:

@@ -156,3 +156,17 @@ def test_new_rules_go_last_and_move_swaps_neighbours():
     qualification_rule_move(rule=second, up=True)
 
     assert list(QualificationRule.objects.values_list("name", flat=True)) == ["second", "first"]
+
+
+def test_apply_all_without_a_rule_runs_every_active_rule_once_per_lead():
+    rule("A-grade with BANT", GRADE_AND_BANT)
+    rule("Trial sign-up", {"event": {"kind": "trial_signup", "within_days": 30}}, action=QualificationAction.HOT)
+    both = lead(grade="A1", bant_budget=True, bant_need=True, temperature=Temperature.WARM)
+    TouchpointFactory(lead=both, kind=TouchpointKind.TRIAL_SIGNUP, occurred_at=NOW - dt.timedelta(days=1))
+
+    firings = qualification_rules_apply_all(now=NOW)
+
+    assert sorted(f.action for f in firings) == ["hot", "mql"]
+    assert qualification_rules_apply_all(now=NOW) == []
+    assert (Lead.objects.get(pk=both.pk).stage, Lead.objects.get(pk=both.pk).temperature) == (Stage.MQL,
+                                                                                             Temperature.HOT)
