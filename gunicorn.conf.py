@@ -23,3 +23,12 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Move everything loaded so far (Django, the app, their caches) out of the garbage collector's reach:
+    a bulk request allocates tens of thousands of objects, and every full collection it triggers would walk
+    the whole loaded heap again (a fifth of a 5,000-lead request's time before this)."""
+    import gc
+
+    gc.freeze()

@@ -3,9 +3,9 @@ leads.services.touchpoints validate each row and write set-based; these views pa
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -37,14 +37,16 @@ PROBLEM = OpenApiResponse(description="application/problem+json")
 
 
 class JSONBodyParser(BaseParser):
-    """JSON read in one piece (DRF's parser decodes through a stream reader, slow for 50,000 rows)."""
+    """JSON read in one piece with orjson (DRF's parser decodes through a stream reader with the standard
+    library: several times slower for 50,000 rows). Strict RFC 8259: NaN, Infinity and invalid UTF-8 are
+    parse errors, as PostgreSQL's jsonb could not store them anyway."""
 
     media_type = "application/json"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
-            return json.loads(stream.read() if stream is not None else b"")
-        except ValueError as error:
+            return orjson.loads(stream.read() if stream is not None else b"")
+        except orjson.JSONDecodeError as error:
             raise ParseError(f"JSON parse error - {error}") from error
 
 

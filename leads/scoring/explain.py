@@ -99,22 +99,39 @@ def _fit_lines(lead: Lead, rules: tuple[FitRule, ...]) -> tuple[int, list[Contri
     return total, lines + _closing_lines("fit", raw, total)
 
 
-def lead_fit_score(lead: Lead, config: RuleSetConfig, memo: dict[Any, int] | None = None) -> int:
+def lead_fit_score(lead: Lead, config: RuleSetConfig, memo: dict[Any, Any] | None = None) -> int:
     """The fit score of a lead in memory (saved or not): its customer type's rules, as the SQL pass counts
-    and `_fit_lines` explains them. With `memo`, leads with the same values of the rules' fields are scored
-    once (a batch of name cards from one trade show repeats industries, regions and titles)."""
+    and `_fit_lines` explains them. Each rule tests one field, so the score is a sum over fields of the
+    points that field's value earns; with `memo` each (customer type, field, value) is scored once for a
+    whole batch (name cards from one trade show repeat industries, regions and titles)."""
     ctype = customer_type(lead.account.tier if lead.account is not None else None)
-    rules = config.fit_rules[ctype]
-    values = {name: _fit_value(lead, name) for name in dict.fromkeys(rule.condition.field for rule in rules)}
-    key = (ctype, tuple(values.values()))
-    if memo is not None and key in memo:
-        return memo[key]
-    raw = sum(rule.points for rule in rules
-              if rule.points and condition_holds(rule.condition, values[rule.condition.field]))  # fmt: skip
-    score = clamp(round_half_up(float(raw)))
-    if memo is not None:
-        memo[key] = score
-    return score
+    memo = {} if memo is None else memo
+    groups = memo.get(ctype)  # the memo also keeps each customer type's rules grouped by field
+    if groups is None:
+        groups = memo[ctype] = _rules_by_field(config.fit_rules[ctype])
+    raw = 0
+    for name, rules in groups:
+        value = _fit_value(lead, name)
+        try:
+            key = (ctype, name, value)
+            points = memo.get(key)
+        except TypeError:  # an unhashable value: scored without the memo
+            key, points = None, None
+        if points is None:
+            points = sum(rule.points for rule in rules if condition_holds(rule.condition, value))
+            if key is not None:
+                memo[key] = points
+        raw += points
+    return clamp(round_half_up(float(raw)))
+
+
+def _rules_by_field(rules: tuple[FitRule, ...]) -> tuple[tuple[str, tuple[FitRule, ...]], ...]:
+    """The rules that give points, grouped by the field they test, in first-seen order."""
+    by_field: dict[str, list[FitRule]] = {}
+    for rule in rules:
+        if rule.points:
+            by_field.setdefault(rule.condition.field, []).append(rule)
+    return tuple((name, tuple(group)) for name, group in by_field.items())
 
 
 def _engagement_lines(lead: Lead, config: RuleSetConfig, now: dt.datetime) -> tuple[int, list[Contribution]]:
