@@ -42,6 +42,7 @@ from leads.routing.selectors import (
 )
 from leads.segments.compiler import segment_q
 from leads.segments.selectors import segment_rule_checked
+from leads.services.bulk.sql import rows_insert
 from leads.services.leads import lead_assign_owner, lead_customer_check
 
 SDR_MIN_SOURCE_SCORE = 50  # a lead without a channel: a source this good goes to an SDR at once
@@ -288,10 +289,9 @@ def _pool_log(pooled: list[tuple[Lead, RoutingDecision]], *, now: dt.datetime) -
         return
     logged = set(RoutingLog.objects.filter(lead__in=[lead for lead, _ in pooled], user=None)
                  .values_list("lead_id", "side", "reason"))  # fmt: skip
-    RoutingLog.objects.bulk_create(
-        [RoutingLog(lead=lead, side=d.side, reason=d.reason, rule=d.rule, detail=d.detail, at=now)
-         for lead, d in pooled if (lead.pk, str(d.side), str(d.reason)) not in logged], batch_size=2000,
-    )  # fmt: skip
+    rows_insert(model=RoutingLog, fields=("lead_id", "side", "reason", "rule_id", "detail", "at"),
+                rows=[(lead.pk, str(d.side), str(d.reason), d.rule.pk if d.rule else None, d.detail, now)
+                      for lead, d in pooled if (lead.pk, str(d.side), str(d.reason)) not in logged])  # fmt: skip
 
 
 UNROUTED_WINDOW = dt.timedelta(hours=24)

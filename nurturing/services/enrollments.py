@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from leadflow.errors import Conflict
 from leads.choices import Stage
 from leads.models import Lead
+from leads.services.bulk.sql import copies_insert
 from leads.stages import FUNNEL
 from nurturing.models.sequences import (
     Enrollment,
@@ -85,11 +86,11 @@ def _start_chunk(sequence: Sequence, first: Step, ids: list[int], *, now: dt.dat
         status=EnrollmentStatus.EXITED, exit_reason=ExitReason.SUPERSEDED, ended_at=now, next_run_at=None,
         updated_at=now)  # fmt: skip
     user = actor if getattr(actor, "is_authenticated", False) else None
-    rows = [Enrollment(sequence=sequence, lead_id=lead_id, track=sequence.track, current_step=first,
-                       next_run_at=now, started_at=now, trigger=trigger, enrolled_by=user, created_at=now)
-            for lead_id in ids]  # fmt: skip
-    # A concurrent enrolment of the same lead on the track wins the partial unique index; ours is dropped.
-    Enrollment.objects.bulk_create(rows, ignore_conflicts=True)
+    template = Enrollment(sequence=sequence, track=sequence.track, current_step=first, next_run_at=now,
+                          started_at=now, trigger=trigger, enrolled_by=user, created_at=now, updated_at=now)
+    # One statement, no instance per lead. A concurrent enrolment of the same lead on the track wins the
+    # partial unique index; ours is dropped.
+    copies_insert(template=template, field="lead", values=ids)
     return list(Enrollment.objects.filter(sequence=sequence, lead_id__in=ids, status=EnrollmentStatus.ACTIVE,
                                           started_at=now).values_list("lead_id", flat=True))  # fmt: skip
 

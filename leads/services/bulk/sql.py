@@ -5,6 +5,7 @@ PostgreSQL gets one statement per batch; SQLite (the embedded default) falls bac
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -184,6 +185,39 @@ def rows_insert(*, model: type[models.Model], fields: Sequence[str], rows: Seque
     with connection.cursor() as cursor:
         rows_copy(cursor=cursor, table=model._meta.db_table, columns=[f.column for f in concrete],
                   rows=_csv_rows(rows, column_converters(concrete)))  # fmt: skip
+
+
+def copies_insert(*, template: models.Model, field: str, values: Sequence[Any]) -> None:
+    """One row per value of `field`, every other column as in the unsaved `template` (one enrollment per lead
+    id, say), skipping the rows a unique constraint refuses. PostgreSQL: one `INSERT ... SELECT FROM
+    unnest(values) ON CONFLICT DO NOTHING`, no model instances; elsewhere `bulk_create(ignore_conflicts)`."""
+    if not values:
+        return
+    model = type(template)
+    meta = model._meta
+    varying = meta.get_field(field)
+    if connection.vendor != "postgresql":
+        rows = []
+        for value in values:
+            row = copy.copy(template)
+            setattr(row, varying.attname, value)  # type: ignore[union-attr]
+            rows.append(row)
+        model._default_manager.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        return
+    columns, select, params = [], [], []
+    for column in meta.concrete_fields:
+        if column.primary_key:
+            continue
+        columns.append(f'"{column.column}"')
+        if column is varying:
+            select.append("v.value")
+        else:
+            select.append(f"%s::{column.db_type(connection)}")
+            params.append(column.get_db_prep_save(getattr(template, column.attname), connection))
+    sql = (f'INSERT INTO "{meta.db_table}" ({", ".join(columns)}) SELECT {", ".join(select)} '
+           f"FROM unnest(%s::{varying.db_type(connection)}[]) AS v(value) ON CONFLICT DO NOTHING")  # type: ignore[union-attr]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, list(values)])
 
 
 _IDENTITY_INSERT = (
