@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -212,6 +213,9 @@ class Lead(TimeStampedModel):
             models.Index(fields=("owner_sales", "stage"), name="lead_owner_sales_stage"),
             models.Index(fields=("source_channel", "created_at"), name="lead_channel_created"),
             models.Index(fields=("updated_at",), name="lead_updated"),
+            # Silent since (the last touch, else creation), live leads: the nurture tick's silence and touch scans.
+            models.Index(Coalesce("last_touch_at", "created_at"), name="lead_silent_since",
+                         condition=Q(merged_into__isnull=True, erased_at__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(fit_score__lte=100), name="lead_fit_score_0_100"),
