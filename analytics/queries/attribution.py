@@ -25,7 +25,6 @@ from analytics.attribution.sql import (
     credits_sql,
     fetch,
     markov_transitions_sql,
-    touched_totals_sql,
 )
 from analytics.choices import AttributionGroup, AttributionModel
 from analytics.queries.base import AnalyticsFilters, AnalyticsQuery
@@ -72,7 +71,8 @@ class AttributionQuery(AnalyticsQuery):
         return errors
 
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
-        population = Population(filters=self.filters, group_by=self.group_by, lookback_days=self.lookback_days)
+        population = Population(filters=self.filters, group_by=self.group_by, lookback_days=self.lookback_days,
+                                model=self.model)  # fmt: skip
         credits, (total_count, total_revenue), (all_count, all_revenue) = self._credits(population)
         rows = self._rows(credits, total_revenue)
         frame = pd.DataFrame(rows, columns=list(self.columns))
@@ -91,11 +91,13 @@ class AttributionQuery(AnalyticsQuery):
         """Exact credits per raw key: (revenue, conversions); (count, R) of the conversions with an eligible
         touch; (count, R) of every conversion of the period."""
         if self.model == AttributionModel.MARKOV:
-            count, revenue, all_count, all_revenue = fetch(*touched_totals_sql(population))[0]
-            total = _cents(revenue)
-            shares = removal_shares(transition_counts(fetch(*markov_transitions_sql(population))))
-            credits = {key: (float(total) * share, int(count or 0) * share) for key, share in shares.items()}
-            return credits, (int(count or 0), total), (int(all_count or 0), _cents(all_revenue))
+            found = fetch(*markov_transitions_sql(population))
+            totals = {step: (int(count or 0), _cents(revenue)) for step, _f, _t, count, revenue in found
+                      if step in ("touched", "all")}  # fmt: skip
+            (count, total), everything = totals["touched"], totals["all"]
+            shares = removal_shares(transition_counts(row[:4] for row in found if row[0] not in totals))
+            credits = {key: (float(total) * share, count * share) for key, share in shares.items()}
+            return credits, (count, total), everything
         rows = fetch(*credits_sql(population, self.model, half_life_days=self.half_life_days))
         credits = {key: (float(revenue or 0), float(conversions or 0)) for key, revenue, conversions, kind in rows
                    if kind == 0}  # fmt: skip
