@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
-from django.db.models import Case, CharField, Count, Q, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, Count, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from analytics.choices import BENCHMARK_STEPS, BenchmarkKey
@@ -96,12 +95,14 @@ class FunnelQuery(AnalyticsQuery):
         lead_only = dataclasses.replace(f, channel_ids=(), campaign_ids=())
         if lead_only.has_lead_filters:
             views = views.filter(lead_only.lead_q("lead__"), lead__isnull=False)
-        # Concat turns NULL into "" on some backends, so the known/anonymous choice is an explicit CASE.
-        visitor = Case(
-            When(lead_id__isnull=False, then=Concat(Value("L"), Cast("lead_id", CharField()))),
-            default=Concat(Value("A"), "anonymous_id"), output_field=CharField(),
-        )  # fmt: skip
-        return int(views.exclude(lead__isnull=True, anonymous_id="").aggregate(n=Count(visitor, distinct=True))["n"])
+        # Known leads and anonymous ids never coincide as visitors, so the distinct visitors are the distinct
+        # leads plus the distinct anonymous ids of views without a lead: two integer/short-text DISTINCTs in one
+        # scan, instead of one over built strings.
+        anonymous = Case(When(lead_id__isnull=True, then="anonymous_id"), default=None)
+        counts = views.exclude(lead__isnull=True, anonymous_id="").aggregate(
+            leads=Count("lead_id", distinct=True), anonymous=Count(anonymous, distinct=True)
+        )
+        return int(counts["leads"]) + int(counts["anonymous"])
 
     def _benchmarks(self, *, cohort: dict[str, int]) -> pd.DataFrame:
         ranges = benchmarks_current()
