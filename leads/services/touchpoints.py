@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leads.choices import IdentityKind, TouchpointKind
-from leads.models import Identity, Lead, Touchpoint
+from leads.models import Lead, Touchpoint
 from leads.scoring.services import leads_scores_refresh, leads_scores_refresh_later
 from leads.services.bulk.clean import (
     Errors,
@@ -27,7 +27,7 @@ from leads.services.bulk.clean import (
 )
 from leads.services.bulk.lookup import campaigns_for_slugs, channels_for_slugs, survivors_of
 from leads.services.bulk.results import CREATED, DUPLICATE, FAILED, BulkResult, RowResult
-from leads.services.bulk.sql import csv_value, rows_copy
+from leads.services.bulk.sql import csv_value, identities_find, rows_copy
 from leads.services.catalog import channel_for_slug
 from leads.services.identity import lead_identities_attach
 from leads.services.upsert import lead_upsert
@@ -124,8 +124,7 @@ def _resolve(rows: list[_Row], results: dict[int, RowResult]) -> list[_Row]:
     pairs = {(kind, row.data[name]) for row in rows for name, kind in _IDENTITY_FIELDS if row.data.get(name)}
     found: dict[tuple[str, str], int] = {}
     if pairs:
-        query = Identity.objects.filter(kind__in={k for k, _v in pairs}, value__in={v for _k, v in pairs})
-        found = {(k, v): lead_id for k, v, lead_id in query.values_list("kind", "value", "lead_id")}
+        found = identities_find(pairs)
         found_survivors = survivors_of(found.values())
         found = {pair: found_survivors[lead_id] for pair, lead_id in found.items() if lead_id in found_survivors}
     kept = []
