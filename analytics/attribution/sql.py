@@ -34,10 +34,6 @@ def days_between(later: str, earlier: str) -> str:
     return f"(julianday({later}) - julianday({earlier}))"
 
 
-def as_text(expression: str) -> str:
-    return f"CAST({expression} AS TEXT)"
-
-
 @dataclass(frozen=True)
 class Population:
     filters: AnalyticsFilters
@@ -86,11 +82,13 @@ class Population:
     def touches_cte(self) -> tuple[str, list[Any]]:
         """`t`: each conversion's eligible touchpoints with position `pos` (1 = first) and count `n`; for time
         decay their age in days `age`, when anchored their distances to lead and opportunity creation."""
-        key = as_text(f"tp.{KEY_COLUMNS[AttributionGroup(self.group_by)]}")
+        key = f"tp.{KEY_COLUMNS[AttributionGroup(self.group_by)]}"
         order = "PARTITION BY conv.lead_id ORDER BY tp.occurred_at, tp.id"
         extra = ""
         if self.model == AttributionModel.TIME_DECAY:
-            extra = f"{days_between('conv.conv_at', 'tp.occurred_at')} AS age, "
+            # Binary floating point: PostgreSQL's numeric POWER is ~100 times slower, and no more exact for
+            # an irrational weight; the credits are rounded to 4 places before the cents (allocation).
+            extra = f"CAST({days_between('conv.conv_at', 'tp.occurred_at')} AS DOUBLE PRECISION) AS age, "
         if self.anchored:
             opened = "COALESCE(conv.opp_at, conv.conv_at)"
             extra = (f"ABS({days_between('tp.occurred_at', 'conv.lead_created_at')}) AS d_created, "
@@ -125,7 +123,7 @@ def weight_cte(model: str, *, half_life_days: float) -> tuple[str, list[Any]]:
 
 def _raw_weight(model: str, *, half_life_days: float) -> tuple[str, list[Any], str]:
     if model == AttributionModel.TIME_DECAY:
-        return "POWER(2.0, -age / %s)", [float(half_life_days)], "t"
+        return "POWER(CAST(2 AS DOUBLE PRECISION), -age / %s)", [float(half_life_days)], "t"
     if model == AttributionModel.W_SHAPED:
         return _w_shaped(), [], _W_ANCHORS
     raise ValueError(model)
@@ -175,7 +173,7 @@ def _single_touch_credits_sql(population: Population, *, last: bool) -> tuple[st
     conv, params = population.conversions_cte()
     eligible, eligible_params = population.eligible("e")
     direction = "DESC" if last else "ASC"
-    key = as_text(f"tp.{KEY_COLUMNS[AttributionGroup(population.group_by)]}")
+    key = f"tp.{KEY_COLUMNS[AttributionGroup(population.group_by)]}"
     touchpoints = _table(Touchpoint)
     sql = (
         f"WITH {conv}, one AS (SELECT conv.revenue, (SELECT e.id FROM {touchpoints} e "
@@ -209,15 +207,19 @@ def markov_transitions_sql(population: Population) -> tuple[str, list[Any]]:
     )  # fmt: skip
     other_sql, other_params = others.query.sql_with_params()
     order = "PARTITION BY lead_id ORDER BY occurred_at, tid"
+    # One pass over the paths counts each (first?, converted, k, next k, moves on?) cell; the transitions
+    # are read off those few rows.
     sql = (
         f"{base}, paths AS (SELECT lead_id, 1 AS converted, tid, occurred_at, k FROM t UNION ALL "
-        f"SELECT o.lead_id, 0, o.id, o.occurred_at, {as_text('o.' + column)} FROM ({other_sql}) o), "
-        f"seq AS (SELECT lead_id, converted, k, ROW_NUMBER() OVER ({order}) AS pos, "
-        f"LEAD(k) OVER ({order}) AS next_k, LEAD(tid) OVER ({order}) AS next_tid FROM paths) "
-        "SELECT 'start', NULL, k, COUNT(*), CAST(NULL AS NUMERIC) FROM seq WHERE pos = 1 GROUP BY k "
-        "UNION ALL SELECT 'move', k, next_k, COUNT(*), NULL FROM seq WHERE next_tid IS NOT NULL GROUP BY k, next_k "
-        "UNION ALL SELECT CASE WHEN converted = 1 THEN 'conv' ELSE 'null' END, k, NULL, COUNT(*), NULL FROM seq "
-        "WHERE next_tid IS NULL GROUP BY converted, k "
+        f"SELECT o.lead_id, 0, o.id, o.occurred_at, o.{column} FROM ({other_sql}) o), "
+        f"seq AS (SELECT converted, k, ROW_NUMBER() OVER ({order}) AS pos, "
+        f"LEAD(k) OVER ({order}) AS next_k, LEAD(tid) OVER ({order}) AS next_tid FROM paths), "
+        "g AS (SELECT CASE WHEN pos = 1 THEN 1 ELSE 0 END AS first, converted, k, next_k, "
+        "CASE WHEN next_tid IS NULL THEN 0 ELSE 1 END AS moves, COUNT(*) AS c FROM seq GROUP BY 1, 2, 3, 4, 5) "
+        "SELECT 'move', k, next_k, SUM(c), CAST(NULL AS NUMERIC) FROM g WHERE moves = 1 GROUP BY k, next_k "
+        "UNION ALL SELECT 'start', NULL, k, SUM(c), NULL FROM g WHERE first = 1 GROUP BY k "
+        "UNION ALL SELECT CASE WHEN converted = 1 THEN 'conv' ELSE 'null' END, k, NULL, SUM(c), NULL FROM g "
+        "WHERE moves = 0 GROUP BY converted, k "
         "UNION ALL SELECT 'touched', NULL, NULL, COUNT(*), SUM(revenue) FROM t WHERE pos = 1 "
         "UNION ALL SELECT 'all', NULL, NULL, COUNT(*), SUM(revenue) FROM conv"
     )

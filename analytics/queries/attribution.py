@@ -86,9 +86,9 @@ class AttributionQuery(AnalyticsQuery):
         }  # fmt: skip
         return frame, data, {}
 
-    def _credits(self, population: Population) -> tuple[dict[object, tuple[float, float]], tuple[int, Decimal],
+    def _credits(self, population: Population) -> tuple[dict[str | None, tuple[float, float]], tuple[int, Decimal],
                                                           tuple[int, Decimal]]:  # fmt: skip
-        """Exact credits per raw key: (revenue, conversions); (count, R) of the conversions with an eligible
+        """Exact credits per group key: (revenue, conversions); (count, R) of the conversions with an eligible
         touch; (count, R) of every conversion of the period."""
         if self.model == AttributionModel.MARKOV:
             found = fetch(*markov_transitions_sql(population))
@@ -96,15 +96,15 @@ class AttributionQuery(AnalyticsQuery):
                       if step in ("touched", "all")}  # fmt: skip
             (count, total), everything = totals["touched"], totals["all"]
             shares = removal_shares(transition_counts(row[:4] for row in found if row[0] not in totals))
-            credits = {key: (float(total) * share, count * share) for key, share in shares.items()}
+            credits = {_key(key): (float(total) * share, count * share) for key, share in shares.items()}
             return credits, (count, total), everything
         rows = fetch(*credits_sql(population, self.model, half_life_days=self.half_life_days))
-        credits = {key: (float(revenue or 0), float(conversions or 0)) for key, revenue, conversions, kind in rows
-                   if kind == 0}  # fmt: skip
+        credits = {_key(key): (float(revenue or 0), float(conversions or 0))
+                   for key, revenue, conversions, kind in rows if kind == 0}  # fmt: skip
         totals = {kind: (int(count or 0), _cents(revenue)) for _key, revenue, count, kind in rows if kind}
         return credits, totals.get(1, (0, Decimal("0.00"))), totals.get(2, (0, Decimal("0.00")))
 
-    def _rows(self, credits: dict[object, tuple[float, float]], total: Decimal) -> list[dict[str, Any]]:
+    def _rows(self, credits: dict[str | None, tuple[float, float]], total: Decimal) -> list[dict[str, Any]]:
         costs = costs_by(self.filters, self.group_by) if self.group_by != AttributionGroup.KIND else {}
         # A channel (campaign) that spent in the period and earned nothing is a row too: its ROI is -100 %.
         credits = {**{str(key): (0.0, 0.0) for key in costs if str(key) not in credits}, **credits}
@@ -124,6 +124,12 @@ class AttributionQuery(AnalyticsQuery):
                 "cost": cost, "roi": ratio(money[key] - cost, cost) if cost else None,
             })  # fmt: skip
         return rows
+
+
+def _key(raw: object) -> str | None:
+    """A group key as the rows carry it: the channel or campaign id, or the kind, as text; None for touches
+    without one. (The SQL keeps the column's own type: narrower to sort and group than text.)"""
+    return None if raw is None else str(raw)
 
 
 def _cents(value: object) -> Decimal:
