@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
-from django.db.models import Case, Count, Q, When
+from django.db import connection
+from django.db.models import Case, Count, When
 from django.utils.translation import gettext_lazy as _
 
+from analytics.attribution.sql import fetch
 from analytics.choices import BENCHMARK_STEPS, BenchmarkKey
 from analytics.queries.base import AnalyticsFilters, AnalyticsQuery
 from analytics.queries.common import FUNNEL_STAGES, ratio, records, stage_label
@@ -37,8 +39,7 @@ class FunnelQuery(AnalyticsQuery):
     extra_frame_columns: ClassVar[dict[str, dict[str, Any]]] = {"benchmarks": benchmark_columns}
 
     def compute(self) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
-        cohort = self._cohort_counts()
-        flow = self._flow_counts()
+        cohort, flow = self._stage_counts()
         visits = self._visits()
         frame = pd.DataFrame({
             "stage": list(FUNNEL_STAGES),
@@ -62,23 +63,30 @@ class FunnelQuery(AnalyticsQuery):
         }  # fmt: skip
         return frame, data, {"benchmarks": benchmarks}
 
-    def _cohort_counts(self) -> dict[str, int]:
+    def _stage_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(cohort, flow) counts per stage in one statement: the cohort's leads are found once, then counted
+        and joined to the stage entries they made; the flow is the period's stage entries."""
         f = self.filters
-        created = Q(lead__created_at__gte=f.start, lead__created_at__lt=f.end)
-        reached = dict(
-            StageChange.objects.filter(created, f.lead_q("lead__"), to_stage__in=FUNNEL_STAGES[1:])
-            .values("to_stage").annotate(n=Count("lead_id", distinct=True)).values_list("to_stage", "n")
-        )  # fmt: skip
-        total = Lead.objects.filter(f.lead_q(), created_at__gte=f.start, created_at__lt=f.end).count()
-        return {"lead": total, **{stage: reached.get(stage, 0) for stage in FUNNEL_STAGES[1:]}}
-
-    def _flow_counts(self) -> dict[str, int]:
-        f = self.filters
-        entries = dict(
+        cohort = Lead.objects.filter(f.lead_q(), created_at__gte=f.start, created_at__lt=f.end).values("id").order_by()
+        cohort_sql, cohort_params = cohort.query.sql_with_params()
+        flow = (
             StageChange.objects.filter(f.lead_q("lead__"), at__gte=f.start, at__lt=f.end, to_stage__in=FUNNEL_STAGES)
-            .values("to_stage").annotate(n=Count("id")).values_list("to_stage", "n")
+            .values("to_stage").annotate(n=Count("id")).values_list("to_stage", "n").order_by()
         )  # fmt: skip
-        return {stage: entries.get(stage, 0) for stage in FUNNEL_STAGES}
+        flow_sql, flow_params = flow.query.sql_with_params()
+        later = FUNNEL_STAGES[1:]
+        sql = (
+            f"WITH cohort AS ({cohort_sql}) SELECT 'cohort', 'lead', COUNT(*) FROM cohort "
+            "UNION ALL SELECT 'cohort', sc.to_stage, COUNT(DISTINCT sc.lead_id) "
+            f"FROM {connection.ops.quote_name(StageChange._meta.db_table)} sc JOIN cohort c ON c.id = sc.lead_id "
+            f"WHERE sc.to_stage IN ({', '.join(['%s'] * len(later))}) GROUP BY sc.to_stage "
+            f"UNION ALL SELECT 'flow', x.to_stage, x.n FROM ({flow_sql}) x"
+        )
+        counts: dict[str, dict[str, int]] = {"cohort": {}, "flow": {}}
+        for part, stage, n in fetch(sql, [*cohort_params, *later, *flow_params]):
+            counts[part][stage] = int(n)
+        return ({stage: counts["cohort"].get(stage, 0) for stage in FUNNEL_STAGES},
+                {stage: counts["flow"].get(stage, 0) for stage in FUNNEL_STAGES})  # fmt: skip
 
     def _visits(self) -> int:
         """Distinct visitors: a known lead counts once whatever its anonymous ids. Channel and campaign filters
