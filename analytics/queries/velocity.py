@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Case, Max, Min, When
+from django.db.models import Case, Max, Min, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from analytics.attribution.sql import days_between, fetch
@@ -61,27 +61,29 @@ class VelocityQuery(AnalyticsQuery):
 
     def _steps(self) -> dict[tuple[str, str], dict[str, Any]]:
         f = self.filters
+        # One row per lead: its first entry into each stage and whether that entry was real (not implied by a
+        # skip); each step's durations are then read off the same row (no join of the entries to themselves).
+        per_stage: dict[str, Any] = {}
+        for stage in FUNNEL_STAGES:
+            per_stage[f"{stage}_at"] = Min("at", filter=Q(to_stage=stage))
+            per_stage[f"{stage}_real"] = Max(Case(When(to_stage=stage, implied=False, then=1), default=0))
         firsts = (StageChange.objects.filter(f.lead_q("lead__"), to_stage__in=FUNNEL_STAGES)
-                  .values("lead_id", "to_stage")
-                  .annotate(first_at=Min("at"), is_real=Max(Case(When(implied=False, then=1), default=0)))
-                  .order_by())  # fmt: skip
+                  .values("lead_id").annotate(**per_stage).order_by())  # fmt: skip
         inner, params = firsts.query.sql_with_params()
-        pairs = " UNION ALL ".join(f"SELECT '{a}' AS a, '{b}' AS b, {int(b == 'customer' and a == 'lead')} AS cycle"
-                                   for a, b in STEPS)  # fmt: skip
-        days = days_between("y.first_at", "x.first_at")
-        body = (
-            f"WITH f AS ({inner}), p AS ({pairs}) SELECT p.a, p.b, {days} AS d FROM p "
-            "JOIN f x ON x.to_stage = p.a JOIN f y ON y.lead_id = x.lead_id AND y.to_stage = p.b "
-            "WHERE y.first_at >= %s AND y.first_at < %s AND y.first_at >= x.first_at "
-            "AND (p.cycle = 1 OR (x.is_real = 1 AND y.is_real = 1))"
-        )
         bounds = [connection.ops.adapt_datetimefield_value(f.start), connection.ops.adapt_datetimefield_value(f.end)]
+        steps = []
+        for a, b in STEPS:
+            real = "" if (a, b) == ("lead", "customer") else f" AND {a}_real = 1 AND {b}_real = 1"
+            steps.append(f"SELECT '{a}' AS a, '{b}' AS b, {days_between(f'{b}_at', f'{a}_at')} AS d FROM f "
+                         f"WHERE {b}_at >= %s AND {b}_at < %s AND {b}_at >= {a}_at{real}")  # fmt: skip
+        body = f"WITH f AS ({inner}) {' UNION ALL '.join(steps)}"
+        params = (*params, *bounds * len(STEPS))
         if connection.vendor == "postgresql":
             sql = (f"SELECT a, b, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), "
                    f"percentile_cont(0.75) WITHIN GROUP (ORDER BY d) FROM ({body}) s GROUP BY a, b")  # fmt: skip
-            rows = fetch(sql, [*params, *bounds])
+            rows = fetch(sql, list(params))
             return {(a, b): {"leads": n, "median_days": _days(m), "p75_days": _days(p)} for a, b, n, m, p in rows}
-        durations = pd.DataFrame(fetch(body, [*params, *bounds]), columns=["a", "b", "d"])
+        durations = pd.DataFrame(fetch(body, list(params)), columns=["a", "b", "d"])
         return _quantiles(durations, ["a", "b"])
 
     def _current(self) -> dict[str, dict[str, Any]]:
