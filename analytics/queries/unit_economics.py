@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from analytics.attribution.sql import fetch
 from analytics.choices import AttributionModel
 from analytics.economics import ltv, ltv_cac_band, payback_band, payback_months, roi, unit_economics
 from analytics.queries.attribution import DEFAULT_LOOKBACK_DAYS, AttributionQuery
@@ -29,6 +30,11 @@ from leads.models import Channel, Lead, Opportunity, StageChange
 
 def default_gross_margin() -> Decimal:
     return Decimal(str(settings.LEADFLOW.get("GROSS_MARGIN", 0.8)))
+
+
+def _cents(value: object) -> Decimal:
+    """A SQL sum of money as an exact Decimal (SQLite answers floats)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _div(numerator: Decimal | None, denominator: Decimal | int | None) -> Decimal | None:
@@ -118,26 +124,30 @@ class UnitEconomicsQuery(AnalyticsQuery):
         return frame, data, {}
 
     def _counts(self) -> dict[int, dict[str, Any]]:
-        """leads, mqls, new_customers and won revenue per source channel id: three GROUP BY queries."""
+        """leads, mqls, new_customers and won revenue per source channel id, in one statement that reads the
+        filtered leads once (id, channel, creation) for the three counts."""
         f = self.filters
+        leads = Lead.objects.filter(f.lead_q()).values("id", "source_channel_id", "created_at").order_by()
+        leads_sql, leads_params = leads.query.sql_with_params()
+        changes, opportunities = (connection.ops.quote_name(m._meta.db_table) for m in (StageChange, Opportunity))
+        sql = (
+            f"WITH l AS ({leads_sql}) SELECT 'leads', source_channel_id, COUNT(*) FROM l "
+            "WHERE created_at >= %s AND created_at < %s GROUP BY source_channel_id "
+            "UNION ALL SELECT sc.to_stage, l.source_channel_id, COUNT(DISTINCT sc.lead_id) "
+            f"FROM {changes} sc JOIN l ON l.id = sc.lead_id WHERE sc.at >= %s AND sc.at < %s "
+            "AND sc.to_stage IN (%s, %s) GROUP BY sc.to_stage, l.source_channel_id "
+            f"UNION ALL SELECT 'won', l.source_channel_id, SUM(o.won_amount) FROM {opportunities} o "
+            "JOIN l ON l.id = o.lead_id WHERE o.status = %s AND o.closed_at >= %s AND o.closed_at < %s "
+            "GROUP BY l.source_channel_id"
+        )
+        start, end = (connection.ops.adapt_datetimefield_value(at) for at in (f.start, f.end))
+        params = [*leads_params, start, end, start, end, Stage.MQL.value, Stage.CUSTOMER.value,
+                  OpportunityStatus.WON.value, start, end]  # fmt: skip
+        names = {"leads": "leads", Stage.MQL.value: "mqls", Stage.CUSTOMER.value: "new_customers", "won": "won"}
         result: dict[int, dict[str, Any]] = {}
-        leads = (Lead.objects.filter(f.lead_q(), created_at__gte=f.start, created_at__lt=f.end)
-                 .values("source_channel_id").annotate(n=Count("id")).values_list("source_channel_id", "n"))
-        entries = (StageChange.objects.filter(f.lead_q("lead__"), at__gte=f.start, at__lt=f.end,
-                                              to_stage__in=[Stage.MQL, Stage.CUSTOMER])
-                   .values("lead__source_channel_id", "to_stage").annotate(n=Count("lead_id", distinct=True))
-                   .values_list("lead__source_channel_id", "to_stage", "n"))
-        won = (Opportunity.objects.filter(f.lead_q("lead__"), status=OpportunityStatus.WON, closed_at__gte=f.start,
-                                          closed_at__lt=f.end)
-               .values("lead__source_channel_id").annotate(total=Sum("won_amount"))
-               .values_list("lead__source_channel_id", "total"))  # fmt: skip
-        for channel, n in leads:
-            result.setdefault(channel, {})["leads"] = n
-        for channel, stage, n in entries:
-            result.setdefault(channel, {})["mqls" if stage == Stage.MQL else "new_customers"] = n
-        for channel, total in won:
-            result.setdefault(channel, {})["won"] = total
-        result.pop(None, None)  # type: ignore[call-overload]
+        for part, channel, value in fetch(sql, params):
+            if channel is not None:
+                result.setdefault(channel, {})[names[part]] = _cents(value) if part == "won" else int(value)
         return result
 
     def _attributed(self) -> dict[int, Decimal]:
