@@ -3,8 +3,10 @@ model) for the dataset's 12 months, cold (cache cleared) and warm (cached), besi
 window functions for the same figures, in the same run.
 
 The app side runs in a child process with Django (the query objects' `run()`, in-process, no HTTP), the
-reference with psycopg2 in this one. Before timing, every customer of the dataset gets its won opportunity
-and `new` revenue event (generate_dataset writes stage history only), so attribution has revenue to credit.
+reference with psycopg2 in this one. The two are interleaved run by run (who goes first alternates), so a
+change in the load of a shared machine falls on both sides of a ratio alike. Before timing, every customer
+of the dataset gets its won opportunity and `new` revenue event (generate_dataset writes stage history
+only; idempotent), so attribution has revenue to credit.
 Plugs into bench/run.py as `analytics.workload_analytics(database_url, runs)`; on its own:
 `python -m bench.analytics --database-url postgres://.../leadflow_bench` (an already prepared bench database).
 """
@@ -16,6 +18,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -111,7 +114,9 @@ _W_ANCHORED = """
 b AS (SELECT t.*, first_value(pos) OVER (PARTITION BY lead_id ORDER BY d_created, pos) AS cpos,
              first_value(pos) OVER (PARTITION BY lead_id ORDER BY d_opp, pos) AS opos FROM t)
 """
-REF_MARKOV = _CONVERSIONS + """,
+REF_MARKOV = (
+    _CONVERSIONS
+    + """,
 others AS (SELECT tp.lead_id, tp.id AS tid, tp.occurred_at, tp.channel_id AS k FROM leads_touchpoint tp
            JOIN leads_lead l ON l.id = tp.lead_id
            WHERE l.merged_into_id IS NULL AND tp.occurred_at >= %(start)s AND tp.occurred_at < %(end)s
@@ -126,6 +131,7 @@ UNION ALL SELECT 'move', k, next_k, count(*) FROM seq WHERE next_tid IS NOT NULL
 UNION ALL SELECT CASE WHEN converted = 1 THEN 'conv' ELSE 'null' END, k, NULL, count(*) FROM seq
   WHERE next_tid IS NULL GROUP BY converted, k
 """
+)
 
 REF_UNIT_ECONOMICS = """
 SELECT COALESCE(c.channel_id, cp.channel_id), sum(c.amount),
@@ -186,37 +192,70 @@ def fixtures_load(database_url: str) -> None:
     conn.close()
 
 
-def app_timings(database_url: str, runs: int) -> dict[str, Any]:
-    """The app side in a child process with Django (see `_app_main`)."""
-    result = subprocess.run([PYTHON, "-m", "bench.analytics", "--app", "--runs", str(runs)], cwd=ROOT,
-                            env=app_env(database_url), check=True, capture_output=True, text=True)  # fmt: skip
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+class AppSide:
+    """The app side: a child process with Django (see `_app_serve`) that answers one request per line on
+    stdin with one JSON line on stdout: `warm <panel>` (an untimed run) or `time <panel>` (a cold and a warm
+    run: {cold: ms, warm: ms, figures})."""
+
+    def __init__(self, database_url: str) -> None:
+        self.process = subprocess.Popen([PYTHON, "-m", "bench.analytics", "--app"], cwd=ROOT,
+                                        env=app_env(database_url), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)  # fmt: skip
+
+    def ask(self, command: str, panel: str) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{command} {panel}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the app side exited with {self.process.wait()} during {command} {panel}")
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def panel_timings(app: AppSide, cursor: Any, name: str, sql: str, runs: int) -> dict[str, Any]:
+    """One panel, app and reference interleaved: one untimed round each (PostgreSQL's buffers, Python's
+    imports), then `runs` rounds, the side that goes first alternating."""
+    app.ask("warm", name)
+    reference_run(cursor, sql)
+    timed: list[dict[str, Any]] = []
+    ref: list[tuple[float, list[Any]]] = []
+    for index in range(runs):
+        if index % 2:
+            ref.append(reference_run(cursor, sql))
+            timed.append(app.ask("time", name))
+        else:
+            timed.append(app.ask("time", name))
+            ref.append(reference_run(cursor, sql))
+    ref_ms = statistics.median(ms for ms, _rows in ref)
+    cold = [run["cold"] for run in timed]
+    warm = [run["warm"] for run in timed]
+    cold_ms, warm_ms = statistics.median(cold), statistics.median(warm)
+    ratio = cold_ms / ref_ms if ref_ms else 0.0
+    return {
+        "panel": name, "ratio": round(ratio, 3), "cold_ms": round(cold_ms, 1), "warm_ms": round(warm_ms, 2),
+        "reference_ms": round(ref_ms, 1), "met": ratio <= TARGET_RATIO and warm_ms <= TARGET_WARM_MS,
+        "agree": _agree(name, timed[-1]["figures"], ref[-1][1]), "app_runs": {"cold": cold, "warm": warm},
+        "reference_runs": [round(ms, 1) for ms, _rows in ref],
+    }  # fmt: skip
 
 
 def workload_analytics(database_url: str, runs: int) -> dict[str, Any]:
     """Per panel: median cold ms (app cache cleared; PostgreSQL buffers warmed by one untimed round) and
     warm ms, against the reference's median; met when every panel's cold ratio <= 1.5 and warm <= 50 ms."""
     fixtures_load(database_url)
-    app = app_timings(database_url, runs)
     conn = psycopg2.connect(database_url)
     conn.autocommit = True
-    panels = []
+    app = AppSide(database_url)
     try:
         with conn.cursor() as cursor:
-            for name, sql in reference_panels().items():
-                reference_run(cursor, sql)  # warm the buffers as the app's untimed round did
-                ref = [reference_run(cursor, sql) for _ in range(runs)]
-                ref_ms = statistics.median(ms for ms, _rows in ref)
-                cold_ms, warm_ms = statistics.median(app[name]["cold"]), statistics.median(app[name]["warm"])
-                ratio = cold_ms / ref_ms if ref_ms else 0.0
-                panels.append({
-                    "panel": name, "ratio": round(ratio, 3), "cold_ms": round(cold_ms, 1), "warm_ms": round(warm_ms, 2),
-                    "reference_ms": round(ref_ms, 1), "met": ratio <= TARGET_RATIO and warm_ms <= TARGET_WARM_MS,
-                    "agree": _agree(name, app[name]["figures"], ref[-1][1]),
-                    "app_runs": {"cold": app[name]["cold"], "warm": app[name]["warm"]},
-                    "reference_runs": [round(ms, 1) for ms, _rows in ref],
-                })  # fmt: skip
+            panels = [panel_timings(app, cursor, name, sql, runs) for name, sql in reference_panels().items()]
     finally:
+        app.close()
         conn.close()
     worst = max(panels, key=lambda panel: panel["ratio"])
     app_ms = sum(panel["cold_ms"] for panel in panels)
@@ -239,14 +278,15 @@ def _agree(name: str, figures: Any, rows: list[Any]) -> bool:
         reference = {key: int(count) for key, count in rows}
         return all(reference.get(key, 0) == count for key, count in figures.items())
     if name.startswith("attribution_") and name != "attribution_markov":
-        reference = {key: float(revenue) for key, revenue, _conversions in rows}
-        return all(abs(reference.get(key, 0.0) - float(revenue)) <= 0.011 for key, revenue in figures.items())
+        credited = {key: float(revenue) for key, revenue, _conversions in rows}
+        return all(abs(credited.get(key, 0.0) - float(revenue)) <= 0.011 for key, revenue in figures.items())
     return True
 
 
-def _app_main(runs: int) -> None:
-    """Child process: time each panel's `run()` cold (cache cleared) and warm (cached), after one untimed
-    round; print JSON {panel: {cold: [ms], warm: [ms], figures}}."""
+def _app_serve() -> None:
+    """Child process: answer `warm <panel>` / `time <panel>` lines (see AppSide) until stdin closes. The
+    cache is cleared before each untimed and each cold run."""
+    replies, sys.stdout = sys.stdout, sys.stderr  # anything Django prints must not garble the replies
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
     import datetime as dt
 
@@ -265,21 +305,23 @@ def _app_main(runs: int) -> None:
     queries: dict[str, Any] = {"funnel": FunnelQuery(filters=filters), "velocity": VelocityQuery(filters=filters),
                                "unit_economics": UnitEconomicsQuery(filters=filters)}  # fmt: skip
     queries.update({f"attribution_{m}": AttributionQuery(filters=filters, model=m) for m in MODELS})
-    out: dict[str, Any] = {}
-    for name, query in queries.items():
+    for line in sys.stdin:
+        command, name = line.split()
+        query = queries[name]
         cache.clear()
-        query.run()  # untimed: warms PostgreSQL's buffers and Python's imports
-        cold, warm = [], []
-        for _ in range(runs):
-            cache.clear()
+        if command == "warm":
+            query.run()
+            reply: dict[str, Any] = {}
+        else:
             began = time.perf_counter()
             result = query.run()
-            cold.append(round((time.perf_counter() - began) * 1000, 2))
+            cold = round((time.perf_counter() - began) * 1000, 2)
             began = time.perf_counter()
             query.run()
-            warm.append(round((time.perf_counter() - began) * 1000, 2))
-        out[name] = {"cold": cold, "warm": warm, "figures": _figures(name, result.data)}
-    print(json.dumps(out))
+            warm = round((time.perf_counter() - began) * 1000, 2)
+            reply = {"cold": cold, "warm": warm, "figures": _figures(name, result.data)}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
 
 
 def _figures(name: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -299,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.app:
-        _app_main(max(1, args.runs))
+        _app_serve()
         return 0
     result = workload_analytics(args.database_url, max(3, args.runs))
     print(json.dumps(result, indent=2, ensure_ascii=False))
