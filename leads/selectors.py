@@ -62,7 +62,7 @@ def lead_timeline(*, lead: Lead, limit: int = 100, before: dt.datetime | None = 
         changes, touches, events = (changes.filter(at__lt=before), touches.filter(occurred_at__lt=before),
                                     events.filter(at__lt=before))  # fmt: skip
     items = [
-        *(_stage_item(row) for row in changes.order_by("-at", "-id")[:limit]),
+        *(item for row in changes.order_by("-at", "-id")[:limit] for item in _stage_items(row)),
         *(_touch_item(row) for row in touches.order_by("-occurred_at", "-id")[:limit]),
         *(_event_item(row) for row in events.order_by("-at", "-id")[:limit]),
         *lead_timeline_extra(lead=lead, limit=limit, before=before),  # SLA clocks, messages... (leads.hooks)
@@ -73,6 +73,14 @@ def lead_timeline(*, lead: Lead, limit: int = 100, before: dt.datetime | None = 
 
 def _actor(user: Any, label: str) -> str:
     return user.get_username() if user is not None else label
+
+
+def _stage_items(row: StageChange) -> list[TimelineItem]:
+    """A stage change; the first one (from no stage) is also the lead's `created` item."""
+    items = [_stage_item(row)]
+    if not row.from_stage:
+        items.append(TimelineItem(at=row.at, type="created", data={"actor": _actor(row.actor, row.actor_label)}))
+    return items
 
 
 def _stage_item(row: StageChange) -> TimelineItem:

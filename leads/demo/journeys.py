@@ -82,7 +82,6 @@ def _lead_open(rng: Rng, window: Window, lead: LeadPlan) -> None:
     if rng.random() < 0.2:
         lead.bant["need"] = True  # the form's "what do you need" field, set on creation without an event
     lead.steps.append(Step("", Stage.LEAD, lead.created_at, creator, label))
-    lead.events.append(Event(LeadEventKind.CREATED, lead.created_at, creator, label, {}))
     if spec.slug == "sales-sourced":
         _owner_set(lead, "sales", _rep_for(lead), lead.created_at, actor=creator)
     elif spec.slug == "abm-outbound":

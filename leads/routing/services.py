@@ -27,8 +27,8 @@ from django.utils.translation import gettext
 
 from leadflow.errors import ValidationFailed
 from leadflow.roles import Role, user_roles
-from leads.choices import ChannelRoute, LeadEventKind, OpportunityStatus, OwnerSide, Stage, Temperature
-from leads.models import Lead, LeadEvent, Opportunity
+from leads.choices import ChannelRoute, OpportunityStatus, OwnerSide, Stage, Temperature
+from leads.models import Lead, Opportunity, StageChange
 from leads.routing.choices import AssignmentMethod, RouteReason
 from leads.routing.models import AssignmentRule, RoutingLog, RuleTally, Team
 from leads.routing.notifications import notification_lead_assigned
@@ -139,9 +139,9 @@ def _channel_route(lead: Lead) -> str:
 
 def _creator(lead: Lead) -> User | None:
     """The active sales rep who created a self-sourced lead, if a person did."""
-    event = (LeadEvent.objects.filter(lead=lead, kind=LeadEventKind.CREATED, actor__isnull=False)
-             .select_related("actor").first())  # fmt: skip
-    actor = event.actor if event is not None else None
+    creation = (StageChange.objects.filter(lead=lead, from_stage="", actor__isnull=False)
+                .select_related("actor").first())  # fmt: skip
+    actor = creation.actor if creation is not None else None
     return actor if actor is not None and actor.is_active and Role.SALES in user_roles(actor) else None
 
 

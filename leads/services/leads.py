@@ -78,8 +78,6 @@ def lead_create(
         lead=lead, from_stage="", to_stage=Stage.LEAD, at=created_at, actor=_user_or_none(actor),
         actor_label=actor_label, recorded_at=now,
     )  # fmt: skip
-    lead_event_record(lead=lead, kind=LeadEventKind.CREATED, data={}, actor=actor, actor_label=actor_label,
-                      at=created_at)  # fmt: skip
     for side, owner in ((OwnerSide.SDR, lead.owner_sdr), (OwnerSide.SALES, lead.owner_sales)):
         if owner is not None:
             lead_event_record(

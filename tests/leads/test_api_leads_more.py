@@ -185,7 +185,7 @@ def test_timeline_lists_stage_changes_touchpoints_and_events_newest_first() -> N
     assert response.status_code == 200
     items = response.json()["results"]
     types = [item["type"] for item in items if item["type"] != "bant_changed"]
-    assert types == ["temperature_changed", "touchpoint", "stage_changed", "stage_changed"]
+    assert types == ["temperature_changed", "touchpoint", "stage_changed", "stage_changed", "created"]
     assert items[1]["data"]["kind"] == "demo_request"
     assert [item["at"] for item in items] == sorted((item["at"] for item in items), reverse=True)
     assert set(items[0]) == {"at", "type", "data"}

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from leads.choices import LeadEventKind, Stage
+from leads.choices import Stage
 from leads.models import ChangeKind, ChangeLog, LeadEvent, StageChange
 from leads.services.bulk.sql import identities_insert, ids_reserve, rows_insert
 from leads.services.webhooks import EVENT_FOR_CHANGE, webhook_events_enqueue
@@ -43,10 +43,10 @@ class History:
         self.changes.append((lead_id, str(kind), data, at or self.now))
 
     def created(self, lead_id: int, *, at: dt.datetime, owner_sdr: int | None, owner_sales: int | None) -> None:
-        """What lead_create records for a new lead: the first StageChange, the `created` event and change."""
+        """What lead_create records for a new lead: the first StageChange (its creation record) and the
+        `created` feed change."""
         self.stage_changes.append((lead_id, "", str(Stage.LEAD), at, self.actor_id, self.actor_label, "", "", False,
                                    False, self.now))  # fmt: skip
-        self.event(lead_id, LeadEventKind.CREATED, {}, at=at)
         self.change(lead_id, ChangeKind.CREATED, {"stage": str(Stage.LEAD), "owner_sdr": owner_sdr,
                                                   "owner_sales": owner_sales}, at=at)  # fmt: skip
 
