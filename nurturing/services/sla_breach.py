@@ -31,6 +31,7 @@ from leads.routing.services import lead_route_apply
 from leads.services.leads import lead_assign_owner
 from leads.services.webhooks import webhook_event_emit
 from nurturing.models import ClockStatus, SlaClock
+from nurturing.services.claims import compiled_rows
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +45,18 @@ def sla_clocks_due(*, now: dt.datetime, limit: int) -> QuerySet[SlaClock]:
         .order_by("due_at", "id")[:limit]
 
 
-def sla_clocks_claim(*, now: dt.datetime, limit: int) -> QuerySet[SlaClock, int]:
+def sla_clocks_claim(*, now: dt.datetime, limit: int) -> list[int]:
     """The ids of the due clocks this worker claims (inside a transaction): `FOR UPDATE SKIP LOCKED` on the
     partial index; the rows are loaded afterwards, as the work.
 
     The due predicates sit on the locking query itself, so PostgreSQL rechecks them on a row another worker
     just changed (a clock breached meanwhile is skipped, not claimed twice). Registered as the sweep's scan
-    in `nurturing.services.tick.SCANS` (benchmark 5).
+    in `nurturing.services.tick.SCANS` (benchmark 5); its SQL is compiled once (`compiled_rows`).
     """
+    return compiled_rows(("sla_breaches", limit), lambda now: _claim_query(now=now, limit=limit), now=now)
+
+
+def _claim_query(*, now: dt.datetime, limit: int) -> QuerySet[SlaClock, int]:
     return sla_clocks_due(now=now, limit=limit).select_for_update(skip_locked=True, of=("self",)) \
         .values_list("pk", flat=True)
 
@@ -60,7 +65,7 @@ def sla_clocks_breach_due(*, now: dt.datetime, limit: int) -> int:
     """Tick sweep: breach up to `limit` due clocks in one transaction. Returns how many it breached."""
     breached = 0
     with transaction.atomic():
-        ids = list(sla_clocks_claim(now=now, limit=limit))
+        ids = sla_clocks_claim(now=now, limit=limit)
         claimed = SlaClock.objects.filter(pk__in=ids).select_related("policy", "owner", "lead").order_by("due_at", "id")
         for clock in claimed:
             with transaction.atomic():  # a savepoint: one bad row must not undo the batch's other breaches

@@ -20,6 +20,7 @@ from leads.routing.models import Notification
 from leads.routing.selectors import user_language
 from leads.signals import lead_activity_logged
 from nurturing.models import SdrTask, TaskKind, TaskOutcome, TaskSource
+from nurturing.services.claims import compiled_rows
 
 NOTIFICATION_KIND = "task_overdue"
 # What completing a task tells the SLA clocks (lead_activity_logged `kind`): a call was made, an email sent...
@@ -86,9 +87,13 @@ def task_complete(*, task: SdrTask, outcome: str, note: str = "", actor: Any = N
     return task
 
 
-def tasks_overdue_claim(*, now: dt.datetime, limit: int) -> QuerySet[SdrTask, int]:
+def tasks_overdue_claim(*, now: dt.datetime, limit: int) -> list[int]:
     """Ids of open, unreminded tasks due at `now`, locked with SKIP LOCKED (partial index
-    `sdrtask_due_unreminded`); the rows are loaded afterwards, as the work."""
+    `sdrtask_due_unreminded`); the rows are loaded afterwards, as the work. SQL compiled once."""
+    return compiled_rows(("tasks_overdue", limit), lambda now: _overdue_query(now=now, limit=limit), now=now)
+
+
+def _overdue_query(*, now: dt.datetime, limit: int) -> QuerySet[SdrTask, int]:
     return SdrTask.objects.filter(done_at__isnull=True, overdue_notified_at__isnull=True, due_at__lte=now) \
         .order_by("due_at", "id").select_for_update(skip_locked=True, of=("self",)) \
         .values_list("pk", flat=True)[:limit]
@@ -98,7 +103,7 @@ def tasks_overdue_notify(*, now: dt.datetime, limit: int) -> int:
     """Tick sweep: one reminder per overdue open task (claimed with SKIP LOCKED, marked in the same
     transaction). Returns how many reminders it sent. A second run for the same `now` finds none."""
     with transaction.atomic():
-        ids = list(tasks_overdue_claim(now=now, limit=limit))
+        ids = tasks_overdue_claim(now=now, limit=limit)
         claimed = SdrTask.objects.filter(pk__in=ids).select_related("lead", "assignee").order_by("due_at", "id")
         sent = 0
         for task in claimed:
