@@ -212,6 +212,8 @@ class Enrollment(TimeStampedModel):
             models.Index(fields=("next_run_at",), condition=Q(status="active"), name="enrollment_due_active"),
             models.Index(fields=("sequence", "lead"), name="enrollment_sequence_lead"),
             models.Index(fields=("lead", "started_at"), name="enrollment_lead_started"),
+            # Trigger scans look up leads whose enrollment on a track ended lately (the track is free again).
+            models.Index(fields=("ended_at",), condition=Q(ended_at__isnull=False), name="enrollment_ended"),
         ]
 
     def __str__(self) -> str:

@@ -65,7 +65,7 @@ def enrollments_start(
     query = leads if isinstance(leads, QuerySet) else Lead.objects.filter(pk__in=list(leads))
     eligible = (query.filter(merged_into__isnull=True, erased_at__isnull=True)
                 .exclude(stage__in=stages_past_target(sequence.target_stage))
-                .exclude(Exists(_active_in_track(sequence).filter(sequence__priority__gte=sequence.priority))))
+                .exclude(Exists(active_in_track(sequence).filter(sequence__priority__gte=sequence.priority))))
     ids = list(eligible.order_by("pk").values_list("pk", flat=True))
     enrolled: list[int] = []
     for start in range(0, len(ids), CHUNK):
@@ -73,7 +73,8 @@ def enrollments_start(
     return enrolled
 
 
-def _active_in_track(sequence: Sequence) -> QuerySet[Enrollment]:
+def active_in_track(sequence: Sequence) -> QuerySet[Enrollment]:
+    """The lead's (OuterRef "pk") active enrollment on the sequence's track."""
     return Enrollment.objects.filter(lead_id=OuterRef("pk"), track=sequence.track, status=EnrollmentStatus.ACTIVE)
 
 

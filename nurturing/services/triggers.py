@@ -11,6 +11,9 @@ Every kind also takes an optional "rule" that the lead must meet.
 
 Re-entry: a segment entry enrols a lead once per sequence; an inactivity trigger enrols a lead again only
 after it touched us since its last enrollment in that sequence (silent again after engaging).
+
+The tick's segment-entry, inactivity and exit sweeps ask their question of the leads that may have changed
+their answer since their last scan (`nurturing.services.trigger_scans`), not of every lead each minute.
 """
 
 from __future__ import annotations
@@ -20,13 +23,10 @@ import logging
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from leads.models import Lead
-from leads.segments.compiler import segment_q
-from leads.segments.models import Segment
-from leads.segments.selectors import segment_rule_checked
 from nurturing.models.sequences import (
     Enrollment,
     EnrollmentStatus,
@@ -36,34 +36,23 @@ from nurturing.models.sequences import (
     SequenceStatus,
     TriggerKind,
 )
-from nurturing.services.engine import ENGAGEMENT_KINDS
+from nurturing.services.audience import trigger_audience
 from nurturing.services.enrollments import enrollments_exit_for_stage, enrollments_start
+from nurturing.services.trigger_scans import (
+    EXITS,
+    EXITS_FINGERPRINT,
+    exit_candidates,
+    exits_marks,
+    scan_cursor_advance,
+    trigger_candidates,
+    trigger_scans_load,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def _active(kind: str) -> QuerySet[Sequence]:
     return Sequence.objects.filter(status=SequenceStatus.ACTIVE, trigger_kind=kind).order_by("-priority", "pk")
-
-
-def trigger_audience(*, sequence: Sequence, now: dt.datetime, leads: QuerySet[Lead] | None = None) -> QuerySet[Lead]:
-    """The leads the trigger's conditions select (without the event itself: who was just created or moved)."""
-    config = sequence.trigger_config or {}
-    query = leads if leads is not None else Lead.objects.all()
-    if config.get("rule"):
-        query = query.filter(segment_q(segment_rule_checked(rule=config["rule"]), now=now))
-    if config.get("channel_routes"):
-        query = query.filter(source_channel__route__in=config["channel_routes"])
-    if config.get("channel_categories"):
-        query = query.filter(source_channel__category__in=config["channel_categories"])
-    if sequence.trigger_kind == TriggerKind.SEGMENT_ENTRY and config.get("segment"):
-        segment = Segment.objects.filter(pk=config["segment"]).first()
-        query = query.filter(segment_q(segment_rule_checked(rule=segment.rule), now=now)) if segment else \
-            query.none()
-    if sequence.trigger_kind == TriggerKind.INACTIVITY:
-        silent_since = now - dt.timedelta(days=int(config.get("days", 30)))
-        query = query.annotate(_last=Coalesce("last_touch_at", "created_at")).filter(_last__lte=silent_since)
-    return query
 
 
 def sequences_on_leads_created(*, lead_ids: list[int], at: dt.datetime) -> int:
@@ -109,34 +98,31 @@ def sequences_on_temperature_changed(*, lead_id: int, to_temperature: str, at: d
     return enrolled
 
 
-def _not_enrolled_since(sequence: Sequence, *, since_touch: bool) -> Q:
-    earlier = Enrollment.objects.filter(lead_id=OuterRef("pk"), sequence=sequence)
-    if since_touch:
-        # Enrolled after the last touch: this silence was already handled (the lead is still silent).
-        earlier = earlier.filter(started_at__gte=Coalesce(OuterRef("last_touch_at"), OuterRef("created_at")))
-    return ~Q(Exists(earlier))
-
-
 def sequences_enroll_inactive(*, now: dt.datetime, limit: int = 500) -> int:
     """Tick sweep: enrol silent leads into inactivity-triggered sequences (at most `limit` per call)."""
-    return _enroll_scan(TriggerKind.INACTIVITY, now=now, limit=limit, since_touch=True)
+    return _enroll_due(TriggerKind.INACTIVITY, now=now, limit=limit)
 
 
 def sequences_enroll_segment_entries(*, now: dt.datetime, limit: int = 500) -> int:
     """Tick sweep: enrol leads that are in a segment-triggered sequence's segment and never were in it."""
-    return _enroll_scan(TriggerKind.SEGMENT_ENTRY, now=now, limit=limit, since_touch=False)
+    return _enroll_due(TriggerKind.SEGMENT_ENTRY, now=now, limit=limit)
 
 
-def _enroll_scan(kind: str, *, now: dt.datetime, limit: int, since_touch: bool) -> int:
-    enrolled = 0
-    for sequence in _active(kind):
-        if enrolled >= limit:
+def _enroll_due(kind: str, *, now: dt.datetime, limit: int) -> int:
+    """Enrol what each sequence's scan finds; a scan that came back short moves its marks. Idempotent: the
+    scans leave enrolled leads out, and an enrollment is unique per lead and track."""
+    wall, enrolled = timezone.now(), 0
+    for scan in trigger_scans_load(kind=kind):
+        room = limit - enrolled
+        if room <= 0:
             break
-        live = Lead.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
-        audience = trigger_audience(sequence=sequence, now=now, leads=live).filter(
-            _not_enrolled_since(sequence, since_touch=since_touch))
-        ids = list(audience.order_by("pk").values_list("pk", flat=True)[: limit - enrolled])
-        enrolled += len(enrollments_start(sequence=sequence, leads=ids, now=now, trigger=kind))
+        ids = trigger_candidates(scan, now=now, limit=room)
+        if ids:
+            sequence = Sequence.objects.get(pk=scan.sequence.pk)
+            enrolled += len(enrollments_start(sequence=sequence, leads=ids, now=now, trigger=kind))
+        if len(ids) < room:
+            scan_cursor_advance(name=scan.cursor_name, fingerprint=scan.fingerprint, marks=scan.marks, now=now,
+                                wall=wall, sequence_id=scan.sequence.pk)  # fmt: skip
     return enrolled
 
 
@@ -146,12 +132,12 @@ def enrollments_exit_engaged(*, now: dt.datetime, limit: int = 500) -> int:
     active any more, and a hand-off task has a key per enrollment."""
     from leads.models import Touchpoint
 
-    since = Touchpoint.objects.filter(lead_id=OuterRef("lead_id"), occurred_at__gt=OuterRef("started_at"))
-    replied = Q(sequence__exit_on_reply=True) & Q(Exists(since.filter(kind="email_reply")))
-    engaged = Q(sequence__exit_on_engagement=True) & Q(Exists(since.filter(kind__in=ENGAGEMENT_KINDS)))
-    rows = list(Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE).filter(replied | engaged)
-                .select_related("sequence", "lead").annotate(_replied=Exists(since.filter(kind="email_reply")))
-                .order_by("pk")[:limit])  # fmt: skip
+    wall, marks = timezone.now(), exits_marks()
+    ids = exit_candidates(marks=marks, limit=limit)
+    replied = Touchpoint.objects.filter(lead_id=OuterRef("lead_id"), occurred_at__gt=OuterRef("started_at"),
+                                        kind="email_reply")  # fmt: skip
+    rows = list(Enrollment.objects.filter(pk__in=ids).select_related("sequence", "lead")
+                .annotate(_replied=Exists(replied)).order_by("pk"))  # fmt: skip
     for enrollment in rows:
         reason = ExitReason.REPLIED if enrollment._replied and enrollment.sequence.exit_on_reply else \
             ExitReason.ENGAGED
@@ -159,6 +145,8 @@ def enrollments_exit_engaged(*, now: dt.datetime, limit: int = 500) -> int:
             status=EnrollmentStatus.EXITED, exit_reason=reason, ended_at=now, next_run_at=None, updated_at=now)
         if ended:
             _handoff(enrollment, now=now)
+    if len(ids) < limit:
+        scan_cursor_advance(name=EXITS, fingerprint=EXITS_FINGERPRINT, marks=marks, now=now, wall=wall)
     return len(rows)
 
 
