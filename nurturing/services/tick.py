@@ -21,8 +21,11 @@ A sweep is any callable `sweep(*, now: datetime, limit: int) -> int` that
   second time),
 * returns how many rows it processed.
 
-Optionally register the sweep's claim query in `SCANS` (same name): benchmark 5 times these scans alone
-(`manage.py nurture_tick --scan-only`) beside the same predicates in raw SQL (`bench/tick.py`).
+Register the sweep's scan in `SCANS` (same name): benchmark 5 times these scans alone
+(`manage.py nurture_tick --scan-only`) beside the same predicates in raw SQL (`bench/tick.py`). A scan is
+what its sweep reads before any work: the claim query (ids, `FOR UPDATE SKIP LOCKED`, compiled once by
+`nurturing.services.claims`), or for the trigger and exit sweeps the incremental candidate queries of
+`nurturing.services.trigger_scans` (the leads that may have changed their answer since the last scan).
 
 The tick calls a sweep again while it returns a full batch (up to `max_batches` times), so a backlog drains
 in short transactions. A sweep that raises is logged and reported; the sweeps after it still run. Tests may
@@ -60,12 +63,15 @@ SWEEPS: list[tuple[str, str | Callable[..., int]]] = [
     ("ab_winners", "nurturing.services.ab_tests.ab_winners_choose"),
 ]
 
-# The claim query each sweep runs, for benchmark 5 (`manage.py nurture_tick --scan-only`): a callable
-# `scan(*, now, limit) -> QuerySet` returning exactly the locking query its sweep evaluates (ideally ids only:
-# loading the claimed rows is the sweep's work). Optional per sweep.
+# What each sweep reads before its work, for benchmark 5 (`manage.py nurture_tick --scan-only`): a callable
+# `scan(*, now, limit) -> list of ids` running exactly the queries its sweep runs (ids only: loading the
+# claimed rows is the sweep's work). ab_winners reads the few splits without a winner (no scan to speak of).
 SCANS: list[tuple[str, str]] = [
     ("sla_breaches", "nurturing.services.sla_breach.sla_clocks_claim"),
     ("tasks_overdue", "nurturing.services.tasks.tasks_overdue_claim"),
+    ("enrollment_exits", "nurturing.services.trigger_scans.exits_scan"),
+    ("inactivity_triggers", "nurturing.services.trigger_scans.inactivity_scan"),
+    ("segment_entry_triggers", "nurturing.services.trigger_scans.segment_entry_scan"),
     ("enrollment_steps", "nurturing.services.engine.enrollments_claim"),
     ("messages_deliver", "nurturing.services.messages.messages_claim"),
 ]

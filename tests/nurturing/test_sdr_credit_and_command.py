@@ -68,3 +68,16 @@ def test_nurture_tick_command_prints_each_sweep_for_the_given_now() -> None:
 def test_nurture_tick_command_names_a_bad_now() -> None:
     with pytest.raises(CommandError, match="--now"):
         call_command("nurture_tick", "--now", "yesterday", stdout=StringIO())
+
+
+def test_nurture_tick_command_runs_only_the_sweeps_named() -> None:
+    out = StringIO()
+    call_command("nurture_tick", "--now", "2026-10-08T09:30:00+08:00", "--sweep", "tasks_overdue",
+                 "--sweep", "messages_deliver", stdout=out)  # fmt: skip
+    sweeps = [line.split(":")[0] for line in out.getvalue().splitlines()[1:-1]]
+    assert sweeps == ["tasks_overdue", "messages_deliver"]
+
+
+def test_nurture_tick_command_names_an_unknown_sweep() -> None:
+    with pytest.raises(CommandError, match="--sweep: no sweep named nope"):
+        call_command("nurture_tick", "--sweep", "nope", stdout=StringIO())

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from nurturing.services.tick import SWEEPS, nurture_tick, sweep_register, sweeps_override
+from nurturing.services.tick import SCANS, SWEEPS, nurture_tick, sweep_register, sweeps_override
 from tests.nurturing.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,8 @@ def test_sweep_register_inserts_before_a_named_sweep_and_replaces_by_name() -> N
         sweep_register("a", "x.a2")
         assert SWEEPS == [("b", "x.b"), ("c", "x.c"), ("a", "x.a2")]
     assert SWEEPS[0][0] == "sla_breaches"  # the real registry is back
+
+
+def test_every_sweep_that_scans_rows_registers_its_scan_for_the_benchmark() -> None:
+    # ab_winners reads the few A/B splits without a winner: no scan to speak of.
+    assert {name for name, _path in SCANS} == {name for name, _path in SWEEPS} - {"ab_winners"}

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from nurturing.services.tick import DEFAULT_BATCH_SIZE, nurture_tick, nurture_tick_scans
+from nurturing.services.tick import DEFAULT_BATCH_SIZE, SWEEPS, nurture_tick, nurture_tick_scans, sweeps_override
 
 
 def _parse_now(value: str | None) -> dt.datetime:
@@ -29,8 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="ISO-8601 time to run the tick for (default: now; naive = local time).")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
         parser.add_argument("--scan-only", action="store_true",
-                            help="Only time each sweep's claim query (rolled back) and print JSON (benchmark 5).")
+                            help="Only time each sweep's scan (claim queries, rolled back); print JSON (benchmark 5).")
         parser.add_argument("--repeat", type=int, default=3, help="With --scan-only: timed runs per scan.")
+        parser.add_argument("--sweep", action="append", default=[], metavar="NAME",
+                            help="Run only this sweep (repeatable), e.g. --sweep inactivity_triggers.")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["scan_only"]:
@@ -38,7 +40,13 @@ class Command(BaseCommand):
                                          repeat=max(1, options["repeat"]))  # fmt: skip
             self.stdout.write(json.dumps(timings))
             return
-        report = nurture_tick(now=_parse_now(options["now"]), batch_size=options["batch_size"])
+        names = {name for name, _sweep in SWEEPS}
+        unknown = sorted(set(options["sweep"]) - names)
+        if unknown:
+            raise CommandError(f"--sweep: no sweep named {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+        chosen = [(name, sweep) for name, sweep in SWEEPS if name in options["sweep"] or not options["sweep"]]
+        with sweeps_override(chosen):
+            report = nurture_tick(now=_parse_now(options["now"]), batch_size=options["batch_size"])
         for line in report.lines():
             self.stdout.write(line)
         if not report.ok:
