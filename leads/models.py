@@ -213,9 +213,9 @@ class Lead(TimeStampedModel):
             models.Index(fields=("owner_sales", "stage"), name="lead_owner_sales_stage"),
             models.Index(fields=("source_channel", "created_at"), name="lead_channel_created"),
             models.Index(fields=("updated_at",), name="lead_updated"),
-            # Silent since (the last touch, else creation), live leads: the nurture tick's silence and touch scans.
-            models.Index(Coalesce("last_touch_at", "created_at"), name="lead_silent_since",
-                         condition=Q(merged_into__isnull=True, erased_at__isnull=True)),
+            # Silent since (the last touch, else creation): the nurture tick's silence and touch scans. Not partial,
+            # so the planner has statistics for the expression (it ignores those of partial indexes).
+            models.Index(Coalesce("last_touch_at", "created_at"), name="lead_silent_since"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(fit_score__lte=100), name="lead_fit_score_0_100"),
