@@ -78,7 +78,7 @@ def leads_via_api(api: Api, batches: list[list[dict[str, Any]]]) -> tuple[Timing
     """The timed requests, and the ids of the leads they wrote."""
     bodies = [json.dumps({"records": batch}).encode() for batch in batches]
     began = time.perf_counter()
-    rows, ids = 0, []
+    rows, ids = 0, list[int]()
     for body in bodies:
         result = api.post("/api/v1/leads/bulk/", body)
         if result["failed"]:
@@ -105,6 +105,32 @@ def scores_settle(database_url: str, ids: list[int], *, since: float, timeout: f
             time.sleep(0.05)
     conn.close()
     return time.time() - since
+
+
+def worker_drain(database_url: str, broker: str, *, timeout: float = 300) -> float:
+    """Seconds until the bench's Celery worker has worked off everything queued so far (routing, SLA clocks,
+    enrolments of the leads just written): a heartbeat task sent now runs after them (one worker process, FIFO)
+    and stamps its row. So every timed run, app or reference, starts on a machine the previous one left idle.
+    No broker: tasks ran in the requests, nothing to wait for."""
+    if not broker:
+        return 0.0
+    from celery import Celery
+
+    began = time.time()
+    sent_at = dt.datetime.fromtimestamp(began, dt.UTC)
+    Celery(broker=broker).send_task("leadflow.tasks.heartbeat_task")
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT 1 FROM leadflow_heartbeat WHERE name = 'beat' AND last_run_at >= %s", [sent_at])
+            found = cursor.fetchone()
+            conn.commit()
+            if found:
+                break
+            if time.time() - began > timeout:
+                raise RuntimeError(f"the Celery worker was still busy after {timeout} s")
+            time.sleep(0.05)
+    conn.close()
+    return time.time() - began
 
 
 LEAD_COPY_COLUMNS = ("email", "first_name", "last_name", "title", "company", "industry", "employee_count", "region")
