@@ -52,6 +52,7 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from leads.choices import TouchpointKind
 from leads.models import Lead, Touchpoint
+from leads.segments.models import Segment
 from nurturing.models.cursors import ScanCursor
 from nurturing.models.sequences import Enrollment, EnrollmentStatus, Sequence, SequenceStatus, TriggerKind
 from nurturing.services.audience import free_to_enter, inactivity_days, not_enrolled_since, trigger_audience
@@ -170,9 +171,16 @@ def _flag(name: str) -> ExpressionWrapper:
 
 
 def trigger_scans_load(*, kind: str) -> list[TriggerScan]:
-    """The active sequences with this trigger, highest priority first, and their marks (one query)."""
+    """The active sequences with this trigger, highest priority first, and their marks (one query; one more
+    for the rules of the segments they name, which are part of their settings)."""
     rows = compiled_rows(("trigger_sequences", kind), lambda: _sequences_query(kind))
-    return [_scan(row) for row in rows]
+    configs = [json.loads(row[2]) if isinstance(row[2], str) else (row[2] or {}) for row in rows]
+    named = {int(config["segment"]) for config in configs if config.get("segment")}
+    rules = dict(Segment.objects.filter(pk__in=named).values_list("pk", "rule")) if named else {}
+    return [
+        _scan(row, config, rules.get(int(config.get("segment") or 0)))
+        for row, config in zip(rows, configs, strict=True)
+    ]
 
 
 def _sequences_query(kind: str) -> QuerySet[Sequence, Any]:
@@ -183,12 +191,11 @@ def _sequences_query(kind: str) -> QuerySet[Sequence, Any]:
     )
 
 
-def _scan(row: tuple[Any, ...]) -> TriggerScan:
-    pk, kind, config, target_stage, track, priority, cursor_config, now_mark, changed_mark, after = row
-    config = json.loads(config) if isinstance(config, str) else (config or {})
+def _scan(row: tuple[Any, ...], config: dict[str, Any], segment_rule: Any) -> TriggerScan:
+    pk, kind, _config, target_stage, track, priority, cursor_config, now_mark, changed_mark, after = row
     sequence = Sequence(pk=pk, trigger_kind=kind, trigger_config=config, target_stage=target_stage, track=track,
                         priority=priority)  # fmt: skip
-    fingerprint = _fingerprint([kind, config, target_stage, track, priority])
+    fingerprint = _fingerprint([kind, config, target_stage, track, priority, segment_rule])
     fresh = cursor_config == fingerprint and now_mark is not None
     return TriggerScan(sequence=sequence, fingerprint=fingerprint,
                        marks=Marks(now_mark, changed_mark, after) if fresh else None)  # fmt: skip

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from leads.models import Lead
+from leads.segments.models import Segment
 from leads.services.touchpoints import leads_touch
 from nurturing.models.cursors import ScanCursor
 from nurturing.models.sequences import Enrollment, EnrollmentStatus, ExitReason, Sequence
@@ -134,6 +135,20 @@ def test_changed_trigger_settings_make_the_next_scan_complete_again() -> None:
     sequences_enroll_inactive(now=NOW + dt.timedelta(minutes=1))
 
     assert enrolled(sequence) == [mql.pk]
+
+
+def test_an_edited_rule_of_the_segment_a_trigger_names_makes_the_next_scan_complete_again() -> None:
+    south = Segment.objects.create(name="South", rule={"field": "region", "op": "eq", "value": "华南"})
+    sequence = make_sequence(STEPS, trigger_kind="segment_entry", trigger_config={"segment": south.pk})
+    north = old_lead(region="华北")
+    sequences_enroll_segment_entries(now=NOW)
+    assert enrolled(sequence) == []
+
+    south.rule = {"field": "region", "op": "in", "value": ["华南", "华北"]}
+    south.save()
+    sequences_enroll_segment_entries(now=NOW + dt.timedelta(minutes=1))
+
+    assert enrolled(sequence) == [north.pk]
 
 
 def test_a_segment_entry_through_a_new_touchpoint_is_enrolled_at_the_next_tick() -> None:
