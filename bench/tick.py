@@ -79,7 +79,8 @@ _SILENT = "COALESCE(l.last_touch_at, l.created_at)"
 
 # Leads by id % 200: 11 cross 30 silent days in the last minute, 66 get a need, 77 are let go by demand
 # mining, 33 sign up for a trial and 133 click an email (touched); by id % 100: 44 are due for a reactivation
-# step, 55 have a message due, 56 one waiting for a retry.
+# step, 55 have a message due, 56 one waiting for a retry. Rows go in by lead id, so the due ones are spread
+# through the table as in life (not first in id order, where a scan that stops at its limit finds them at once).
 SETUP_HISTORY = f"""
     DELETE FROM nurturing_message; DELETE FROM nurturing_stepexecution; DELETE FROM nurturing_enrollment;
     DELETE FROM nurturing_scancursor; DELETE FROM leads_touchpoint WHERE anonymous_id = '{MARK}';
@@ -91,7 +92,7 @@ SETUP_HISTORY = f"""
     {_ENROLLMENT}
     SELECT %(now)s - interval '40 days', %(now)s - interval '10 days', 'nurture', 'completed', NULL, 14,
            %(now)s - interval '40 days', %(now)s - interval '10 days', '', 'segment_entry', '', l.id, s.id, NULL
-    FROM leads_lead l JOIN nurturing_sequence s ON s.slug = 'demand-mining' WHERE l.id %% 10 = 5;
+    FROM leads_lead l JOIN nurturing_sequence s ON s.slug = 'demand-mining' WHERE l.id %% 10 = 5 ORDER BY l.id;
     {_ENROLLMENT}
     SELECT l.started, l.started, 'nurture', 'active',
            CASE WHEN l.id %% 100 = 44 THEN %(now)s - interval '1 hour'
@@ -102,13 +103,15 @@ SETUP_HISTORY = f"""
             AND {_SILENT} <= %(now)s - interval '30 days 2 minutes' AND l.id %% 200 NOT IN (11, 77)) l
     JOIN nurturing_sequence s ON s.slug = 'silent-reactivation'
     JOIN nurturing_step st ON st.sequence_id = s.id
-     AND st.key = CASE l.id %% 3 WHEN 0 THEN 'w60' WHEN 1 THEN 'w90' ELSE 'w-monthly' END;
+     AND st.key = CASE l.id %% 3 WHEN 0 THEN 'w60' WHEN 1 THEN 'w90' ELSE 'w-monthly' END
+    ORDER BY l.id;
     {_ENROLLMENT}
     SELECT %(now)s - interval '28 days', %(now)s - interval '28 days', 'nurture', 'active', %(now)s + interval '1 day',
            13, %(now)s - interval '28 days', NULL, '', 'segment_entry', '', l.id, s.id, st.id
     FROM leads_lead l JOIN nurturing_sequence s ON s.slug = 'demand-mining'
     JOIN nurturing_step st ON st.sequence_id = s.id AND st.key = 'w28'
-    WHERE l.id %% 200 = 77 AND l.stage = 'lead' AND {_SILENT} <= %(now)s - interval '30 days 2 minutes';
+    WHERE l.id %% 200 = 77 AND l.stage = 'lead' AND {_SILENT} <= %(now)s - interval '30 days 2 minutes'
+    ORDER BY l.id;
     INSERT INTO nurturing_message (created_at, updated_at, visit, channel, is_marketing, language, recipient,
                                    subject, body, status, attempts, next_attempt_at, sent_at, provider_id, error,
                                    lead_id)
@@ -118,7 +121,7 @@ SETUP_HISTORY = f"""
            CASE WHEN l.id %% 100 = 55 THEN %(now)s - interval '5 minutes'
                 WHEN l.id %% 100 = 56 THEN %(now)s + interval '1 hour' END,
            CASE WHEN l.id %% 100 NOT IN (55, 56) THEN %(now)s - interval '3 days' END, '', '', l.id
-    FROM leads_lead l;
+    FROM leads_lead l ORDER BY l.id;
     ANALYZE leads_lead; ANALYZE nurturing_enrollment; ANALYZE nurturing_message;
 """
 
