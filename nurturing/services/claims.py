@@ -64,10 +64,26 @@ def compiled_rows(key: Hashable | None, build: Callable[..., QuerySet[Any, Any]]
     if compiled.locking and connection.get_autocommit():
         raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
     params = [_bind(item, values) for item in compiled.params]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        rows = cursor.fetchall()
+    rows = _execute(connection, compiled.sql, params)
     return [row[0] for row in rows] if compiled.flat else [tuple(row) for row in rows]
+
+
+def _execute(connection: Any, sql: str, params: list[Any]) -> list[Any]:
+    """Django's cursor wrapper costs ~0.1 ms a query in checks; keep the ones that matter (a connection, no
+    broken transaction, Django's errors) and skip the rest, unless queries are being logged (DEBUG, tests)."""
+    if connection.queries_logged:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor = connection.create_cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
 
 def compiled_clear() -> None:
