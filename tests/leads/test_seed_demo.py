@@ -505,3 +505,6 @@ def test_default_size_ledger_gives_annual_churn_of_10_to_20_percent_and_ltv_cac_
     assert kinds == set(RevenueKind.values)
     with_customers = [row for row in data["rows"] if row["new_customers"]]
     assert with_customers and all(row["ltv"] is not None and row["ltv_cac"] is not None for row in with_customers)
+    assert 3 <= data["total"]["ltv_cac"] <= 5  # a healthy B2B SaaS, fully loaded
+    ratios = [row["ltv_cac"] for row in with_customers]
+    assert min(ratios) < 1 < 3 < max(ratios)  # some channels pay back, some never do
