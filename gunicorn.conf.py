@@ -26,9 +26,14 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
-    """Move everything loaded so far (Django, the app, their caches) out of the garbage collector's reach:
-    a bulk request allocates tens of thousands of objects, and every full collection it triggers would walk
-    the whole loaded heap again (a fifth of a 5,000-lead request's time before this)."""
+    """Before the worker takes its first request: load the URLconf (every view module, pandas and plotly with
+    the dashboards: most of a second that the first request of each worker would otherwise wait for, after
+    every start and every max_requests recycle), then move everything loaded out of the garbage collector's
+    reach. A bulk request allocates tens of thousands of objects, and every full collection it triggered
+    walked the whole loaded heap again (a fifth of a 5,000-lead request's time)."""
     import gc
 
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (the property imports the URLconf)
     gc.freeze()
