@@ -253,7 +253,7 @@ def kind_scan(kind: str) -> Callable[..., list[int]]:
         for item in trigger_scans_load(kind=kind):
             if len(ids) >= limit:
                 break
-            ids += trigger_candidates(item, now=now, limit=limit - len(ids))
+            ids += trigger_candidates(item, now=now, limit=limit)[: limit - len(ids)]
         return ids
 
     return scan

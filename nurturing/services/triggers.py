@@ -116,11 +116,12 @@ def _enroll_due(kind: str, *, now: dt.datetime, limit: int) -> int:
         room = limit - enrolled
         if room <= 0:
             break
-        ids = trigger_candidates(scan, now=now, limit=room)
+        found = trigger_candidates(scan, now=now, limit=limit)  # one compiled query per sequence and batch size
+        ids = found[:room]
         if ids:
             sequence = Sequence.objects.get(pk=scan.sequence.pk)
             enrolled += len(enrollments_start(sequence=sequence, leads=ids, now=now, trigger=kind))
-        if len(ids) < room:
+        if len(found) < room:
             scan_cursor_advance(name=scan.cursor_name, fingerprint=scan.fingerprint, marks=scan.marks, now=now,
                                 wall=wall, sequence_id=scan.sequence.pk)  # fmt: skip
     return enrolled
