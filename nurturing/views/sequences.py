@@ -82,9 +82,16 @@ def sequence_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                   status=422 if form.errors else 200)  # fmt: skip
 
 
+def _step_keys(sequence: Sequence) -> list[tuple[str, str]]:
+    """The steps a branch, split or goto may name, labelled for the target selects."""
+    return [(step.key, f"{step.key} · {step.name or step.get_kind_display()}")
+            for step in sequence.steps.order_by("position")]  # fmt: skip
+
+
 def _detail_context(sequence: Sequence, **extra: Any) -> dict[str, Any]:
+    step_form = extra.pop("step_form", None) or StepForm(step_keys=_step_keys(sequence))
     return {"sequence": sequence, "figures": sequence_step_figures(sequence=sequence),
-            "step_form": extra.pop("step_form", None) or StepForm(), "examples": STEP_EXAMPLES,
+            "step_form": step_form, "examples": STEP_EXAMPLES,
             "enroll_form": EnrollSegmentForm(), "dry_form": DryRunForm(), **extra}  # fmt: skip
 
 
@@ -125,13 +132,13 @@ def sequence_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
 def step_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
     sequence = get_object_or_404(Sequence, pk=pk)
-    form = StepForm(request.POST)
+    form = StepForm(request.POST, step_keys=_step_keys(sequence))
     if form.is_valid():
         try:
             step_add(sequence=sequence, kind=form.cleaned_data["kind"], config=form.cleaned_data["config"],
                      name=form.cleaned_data["name"])  # fmt: skip
         except ApplicationError as error:
-            service_errors_apply(form, error)
+            form.add_service_errors(error)
         else:
             return _steps(request, sequence)
     return _steps(request, sequence, status=422, step_form=form)
@@ -143,12 +150,16 @@ def step_edit(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     """The inline editor of one step (htmx swaps the row for the form, and the list back on save)."""
     _require(request)
     step = get_object_or_404(Step, pk=step_pk, sequence_id=pk)
-    form = StepForm(request.POST or None, initial={"kind": step.kind, "name": step.name, "config": step.config})
+    initial = StepForm.initial_for(kind=step.kind, name=step.name, config=step.config)
+    # The add form is on the same page: other ids.
+    form = StepForm(request.POST or None, initial=initial, step_keys=_step_keys(step.sequence),
+                    auto_id="step-edit-%s")  # fmt: skip
     if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in ("kind", "name", "config")}
         try:
-            step_update(step=step, data=form.cleaned_data)
+            step_update(step=step, data=data)
         except ApplicationError as error:
-            service_errors_apply(form, error)
+            form.add_service_errors(error)
         else:
             return _steps(request, step.sequence)
     return render(request, "nurturing/sequences/_step_form.html", {"form": form, "step": step,

@@ -18,10 +18,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pass-Word-123"
 
 
-def add_step(page: Any, kind: str, config: str) -> None:
+def add_step(page: Any, kind: str, settings: dict[str, str]) -> None:
+    """Fill the typed inputs of the chosen kind (selects by value) and add the step."""
     form = page.locator("#step-add-form")
     form.locator("select[name=kind]").select_option(kind)
-    form.locator("textarea[name=config]").fill(config)
+    for name, value in settings.items():
+        field = form.locator(f"[name={name}]")
+        if field.evaluate("node => node.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
     form.locator("#step-add").click()
 
 
@@ -48,14 +54,24 @@ def test_marketer_builds_a_sequence_and_runs_its_dry_run(live_server: Any, brows
     page.click("#sequence-save")
     expect(page.locator("h1")).to_have_text("Webinar follow-up")
 
-    add_step(page, "send_email", '{"template": "webinar-thanks"}')
+    # The typed editor shows only the chosen kind's inputs; the JSON waits folded under "Advanced".
+    add_form = page.locator("#step-add-form")
+    add_form.locator("select[name=kind]").select_option("wait")
+    expect(add_form.locator("fieldset[data-kind=wait]")).to_be_visible()
+    expect(add_form.locator("fieldset[data-kind=send_email]")).to_be_hidden()
+    expect(add_form.locator("textarea[name=config]")).to_be_hidden()
+
+    add_step(page, "send_email", {"send_email_template": "webinar-thanks"})
     expect(page.locator("#step-table tbody tr[data-step]")).to_have_count(1)
-    add_step(page, "wait", '{"days": -3}')
-    expect(page.locator("#step-add-form .field-error")).to_contain_text("days:")
-    add_step(page, "wait", '{"days": 3}')
+    add_step(page, "wait", {"wait_amount": "-3", "wait_unit": "days"})
+    amount = page.locator("#step-add-form .field:has([name=wait_amount])")
+    expect(amount.locator(".field-error")).to_be_visible()
+    expect(page.locator("#step-add-form fieldset[data-kind=wait]")).to_be_visible()  # still on the wait kind
+    add_step(page, "wait", {"wait_amount": "3"})
     expect(page.locator("#step-table tbody tr[data-step]")).to_have_count(2)
-    add_step(page, "create_task", '{"title": "Call about the webinar", "due_hours": 24}')
+    add_step(page, "create_task", {"create_task_title": "Call about the webinar", "create_task_due_hours": "24"})
     expect(page.locator("#step-table tbody tr[data-step]")).to_have_count(3)
+    assert Sequence.objects.get(name="Webinar follow-up").steps.order_by("position")[1].config == {"days": 3}
 
     page.select_option("#dry-run-form select[name=segment]", str(segment.pk))
     page.click("#dry-run-button")
