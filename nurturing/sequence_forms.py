@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leadflow.errors import ApplicationError
 from leads.choices import Temperature
@@ -84,6 +85,9 @@ def _pick(label: Any, choices: Any = (), **extra: Any) -> forms.ChoiceField:
 
 WAIT_UNITS = [("days", _("days")), ("business_days", _("business days")), ("hours", _("hours")),
               ("minutes", _("minutes"))]  # fmt: skip
+SPLIT_GOALS = [("open", pgettext_lazy("split goal", "Opened")), ("click", pgettext_lazy("split goal", "Clicked")),
+               ("reply", pgettext_lazy("split goal", "Replied")),
+               ("converted", pgettext_lazy("split goal", "Converted"))]  # fmt: skip
 SCORE_FIELDS = [("engagement_score", _("Engagement score")), ("fit_score", _("Fit score")),
                 ("source_score", _("Source score"))]  # fmt: skip
 # Typed inputs that carry one setting as it is: form field -> settings key, by kind.
@@ -140,8 +144,9 @@ class StepForm(forms.Form):
     notify_recipient = _pick(_("Notify"))
     notify_text = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text=_("Template text: {{ lead }}, {{ company }}, {{ lead_url }}."))  # fmt: skip
-    branch_score_field = forms.ChoiceField(label=_("When"), choices=SCORE_FIELDS, required=False)
-    branch_score_op = forms.ChoiceField(label=_("is"), required=False,
+    branch_score_field = forms.ChoiceField(label=pgettext_lazy("branch condition", "When"), choices=SCORE_FIELDS,
+                                           required=False)  # fmt: skip
+    branch_score_op = forms.ChoiceField(label=pgettext_lazy("branch condition", "is"), required=False,
                                         choices=[("gte", _("at least")), ("lte", _("at most"))])  # fmt: skip
     branch_score_value = _int(_("Score"))
     branch_then = _pick(_("Then go to"), help_text=_("Empty: the next step."))
@@ -152,8 +157,7 @@ class StepForm(forms.Form):
     ab_split_b_key = forms.CharField(label=_("Variant B key"), max_length=40, required=False, initial="b")
     ab_split_b_weight = _int(_("Variant B weight (%)"))
     ab_split_b_goto = _pick(_("Variant B goes to"))
-    ab_split_goal = _pick(_("Goal"), [("open", _("Opened")), ("click", _("Clicked")), ("reply", _("Replied")),
-                                      ("converted", _("Converted"))])  # fmt: skip
+    ab_split_goal = _pick(_("Goal"), SPLIT_GOALS)
     ab_split_window_days = _int(_("Goal window (days)"))
     ab_split_min_sample = _int(_("Minimum entrants per variant"))
     ab_split_alpha = forms.FloatField(label=_("Significance level"), required=False, help_text=_("e.g. 0.05"))
