@@ -160,8 +160,10 @@ def _next_move(rng: Rng, lead: LeadPlan, returns: int) -> Move | None:
                            (Stage.DISQUALIFIED, .05, triangular(rng, .3, 1, 3), True)])  # fmt: skip
     if stage == Stage.SAL:
         sql = min(0.75, 0.38 * q)
+        # Every SAL moves on: the qualify clock (10 business days) recycles the ones nobody qualified, so no
+        # demo lead sits in SAL for months with a clock a year overdue.
         return _pick(rng, [(Stage.SQL, sql, triangular(rng, 5, 9, 15), True),
-                           (Stage.LEAD, .9 - sql, triangular(rng, 5, 10, 20), True),
+                           (Stage.LEAD, .94 - sql, triangular(rng, 5, 10, 20), True),
                            (Stage.DISQUALIFIED, .06, triangular(rng, 3, 7, 15), True)])  # fmt: skip
     if stage == Stage.SQL:
         return _pick(rng, [(Stage.OPPORTUNITY, .72, triangular(rng, 7, 12, 20), True),
