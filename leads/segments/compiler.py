@@ -155,7 +155,7 @@ def _attribute_q(leaf: FieldLeaf) -> Q:
 
 def _event_q(leaf: EventLeaf, *, now: dt.datetime) -> Q:
     """Leads with a number of matching touchpoints in (now - within_days, now] inside the count bounds."""
-    touches = Touchpoint.objects.filter(lead__isnull=False, occurred_at__lte=now)
+    touches = Touchpoint.objects.filter(occurred_at__lte=now)
     if leaf.within_days is not None:
         touches = touches.filter(occurred_at__gte=now - dt.timedelta(days=leaf.within_days))
     if leaf.kinds:
@@ -166,10 +166,12 @@ def _event_q(leaf: EventLeaf, *, now: dt.datetime) -> Q:
         touches = touches.filter(campaign__slug__in=leaf.campaigns)
     if leaf.outcomes:
         touches = touches.filter(properties__outcome__in=leaf.outcomes)
-    counted = touches.order_by().values("lead_id").annotate(n=Count("id"))
+    if leaf.count_gte == 1 and leaf.count_lte is None:
+        # Correlated: NULL-safe under a negation, and PostgreSQL probes (lead_id, occurred_at) for each lead it
+        # asks about (with `lead_id IS NOT NULL` beside it, it read every touchpoint of the lead instead).
+        return Q(Exists(touches.filter(lead_id=OuterRef("pk"))))
+    counted = touches.filter(lead__isnull=False).order_by().values("lead_id").annotate(n=Count("id"))
     if leaf.count_gte >= 1:
-        if leaf.count_gte == 1 and leaf.count_lte is None:
-            return Q(pk__in=touches.order_by().values("lead_id"))
         if leaf.count_lte is not None:
             counted = counted.filter(n__lte=leaf.count_lte)
         return Q(pk__in=counted.filter(n__gte=leaf.count_gte).values("lead_id"))
