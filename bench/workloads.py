@@ -88,23 +88,29 @@ def leads_via_api(api: Api, batches: list[list[dict[str, Any]]]) -> tuple[Timing
     return Timing(rows=rows, seconds=time.perf_counter() - began), ids
 
 
+def _wait_until(database_url: str, sql: str, params: list[Any], *, since: float, timeout: float, what: str) -> float:
+    """Poll `sql` (its first column is true when done) every 50 ms; seconds from `since` (a time.time())."""
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
+        while True:
+            cursor.execute(sql, params)
+            done = cursor.fetchone()[0]  # type: ignore[index]
+            conn.commit()
+            if done:
+                break
+            if time.time() - since > timeout:
+                raise RuntimeError(f"{what} after {timeout} s")
+            time.sleep(0.05)
+    conn.close()
+    return time.time() - since
+
+
 def scores_settle(database_url: str, ids: list[int], *, since: float, timeout: float = 300) -> float:
     """Seconds from `since` (a time.time()) until every lead in `ids` was scored after it: the scoring that
     the bulk requests queued, so the reference never runs beside the worker's leftovers."""
     cutoff = dt.datetime.fromtimestamp(since, dt.UTC)
-    with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT count(*) FROM leads_lead WHERE id = ANY(%s) "
-                           "AND (scored_at IS NULL OR scored_at < %s)", [ids, cutoff])  # fmt: skip
-            waiting = cursor.fetchone()[0]  # type: ignore[index]
-            conn.commit()
-            if not waiting:
-                break
-            if time.time() - since > timeout:
-                raise RuntimeError(f"{waiting} leads still unscored after {timeout} s")
-            time.sleep(0.05)
-    conn.close()
-    return time.time() - since
+    return _wait_until(database_url, "SELECT NOT EXISTS (SELECT 1 FROM leads_lead WHERE id = ANY(%s) "
+                       "AND (scored_at IS NULL OR scored_at < %s))", [ids, cutoff], since=since, timeout=timeout,
+                       what="leads still unscored")  # fmt: skip
 
 
 def worker_drain(database_url: str, broker: str, *, timeout: float = 300) -> float:
@@ -117,20 +123,10 @@ def worker_drain(database_url: str, broker: str, *, timeout: float = 300) -> flo
     from celery import Celery
 
     began = time.time()
-    sent_at = dt.datetime.fromtimestamp(began, dt.UTC)
     Celery(broker=broker).send_task("leadflow.tasks.heartbeat_task")
-    with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT 1 FROM leadflow_heartbeat WHERE name = 'beat' AND last_run_at >= %s", [sent_at])
-            found = cursor.fetchone()
-            conn.commit()
-            if found:
-                break
-            if time.time() - began > timeout:
-                raise RuntimeError(f"the Celery worker was still busy after {timeout} s")
-            time.sleep(0.05)
-    conn.close()
-    return time.time() - began
+    return _wait_until(database_url, "SELECT EXISTS (SELECT 1 FROM leadflow_heartbeat WHERE name = 'beat' "
+                       "AND last_run_at >= %s)", [dt.datetime.fromtimestamp(began, dt.UTC)], since=began,
+                       timeout=timeout, what="the Celery worker was still busy")  # fmt: skip
 
 
 LEAD_COPY_COLUMNS = ("email", "first_name", "last_name", "title", "company", "industry", "employee_count", "region")

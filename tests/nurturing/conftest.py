@@ -9,10 +9,12 @@ from contextlib import AbstractContextManager
 from typing import Any, cast
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from leadflow.roles import Role
 from leads.models import Lead
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, user_with_role
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -55,3 +57,16 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.da
 def new_lead(**kwargs: Any) -> Lead:
     """A bare lead row (LeadFactory, typed)."""
     return cast(Lead, LeadFactory(**kwargs))
+
+
+@pytest.fixture
+def marketer() -> Client:
+    """A signed-in marketer, the built-in SOPs paused and one email template (the sequence builder's pages);
+    the pages' wording is asserted in English."""
+    from tests.nurturing.sequence_helpers import pause_builtins, template
+
+    pause_builtins()
+    template()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user_with_role(Role.MARKETER))
+    return client

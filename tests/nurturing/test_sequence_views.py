@@ -10,19 +10,10 @@ from leads.segments.models import Segment
 from nurturing.models.sequences import Enrollment, Sequence, Step
 from tests.factories import user_with_role
 from tests.nurturing.conftest import new_lead
-from tests.nurturing.sequence_helpers import make_sequence, pause_builtins, template
+from tests.nurturing.sequence_helpers import make_sequence, pause_builtins
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def marketer() -> Client:
-    pause_builtins()
-    template()
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the page's wording is asserted in English
-    client.force_login(user_with_role(Role.MARKETER))
-    return client
 
 
 def test_the_list_shows_the_built_in_sops_to_marketers_only(marketer: Client) -> None:

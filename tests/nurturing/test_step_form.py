@@ -8,22 +8,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from leadflow.roles import Role
 from nurturing.models.sequences import Sequence, Step
-from tests.factories import user_with_role
-from tests.nurturing.sequence_helpers import make_sequence, pause_builtins, template
+from tests.nurturing.sequence_helpers import make_sequence, template
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def marketer() -> Client:
-    pause_builtins()
-    template()
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user_with_role(Role.MARKETER))
-    return client
 
 
 @pytest.fixture
