@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from leadflow.roles import Role, user_roles
+from nurturing.step_text import step_text, trigger_text
 
 register = template.Library()
 
@@ -50,3 +51,14 @@ def nurturing_nav(user: Any) -> dict[str, bool]:
     roles = user_roles(user)
     return {"inbox": bool(roles & SALES_ROLES), "tasks": bool(roles & TASK_ROLES),
             "clocks": bool(roles & MANAGER_ROLES)}  # fmt: skip
+
+
+@register.filter
+def step_summary(step: Any) -> str:
+    """The step's settings in words (“Wait 2 working days”, “If fit ≥ 60 go to d5, else to w9”)."""
+    return step_text(step.kind, step.config)
+
+
+@register.filter
+def trigger_summary(config: Any) -> str:
+    return trigger_text(config)
