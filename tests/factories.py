@@ -19,6 +19,8 @@ from leads.choices import ChannelCategory, ChannelRoute, Stage, TouchpointKind
 from leads.models import Campaign, Channel, Lead, StageChange, Touchpoint
 from leads.services.stages import lead_transition
 
+PASSWORD = "pass-Word-123"  # every factory user's password (the browser tests sign in with it)
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -28,7 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@leadflow.test")
-    password = factory.django.Password("pass-Word-123")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def roles(self, create: bool, extracted: Sequence[Role | str] | None, **kwargs: Any) -> None:

@@ -12,11 +12,10 @@ import pytest
 
 from leadflow.roles import Role
 from leads.models import Cost
+from tests.e2e.helpers import sign_in
 from tests.factories import ChannelFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def test_marketer_types_costs_and_the_totals_follow(live_server: Any, browser_page: Any, artifacts: Path) -> None:
@@ -26,10 +25,7 @@ def test_marketer_types_costs_and_the_totals_follow(live_server: Any, browser_pa
     Cost.objects.create(channel=baidu, month=dt.date(2026, 1, 1), category="media", amount=Decimal("1000"))
     marketer = user_with_role(Role.MARKETER, username="wu.l")
     page = browser_page
-    page.goto(f"{live_server.url}/login/?next=/marketing/costs/%3Fyear%3D2026")
-    page.fill("input[name=username]", marketer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/?next=/marketing/costs/%3Fyear%3D2026", marketer.username)
 
     row = f"channel-{baidu.pk}-media"
     expect(page.locator(f"#rowtotal-{row}")).to_have_text("¥1,000.00")

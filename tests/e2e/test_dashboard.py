@@ -11,11 +11,10 @@ import pytest
 from django.utils import timezone
 
 from leadflow.roles import Role
+from tests.e2e.helpers import sign_in
 from tests.factories import ChannelFactory, make_journey, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def at(month: int, day: int) -> dt.datetime:
@@ -46,10 +45,7 @@ def test_marketer_filters_the_dashboard_in_place_and_exports_csv(
     baidu, wechat = seed()
     marketer = user_with_role(Role.MARKETER, username="zhou.m", first_name="敏", last_name="周")
     page = browser_page
-    page.goto(f"{live_server.url}/login/?next=/analytics/%3Ffrom%3D2026-01-01%26to%3D2026-03-31")
-    page.fill("input[name=username]", marketer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/?next=/analytics/%3Ffrom%3D2026-01-01%26to%3D2026-03-31", marketer.username)
 
     chart = page.locator("#chart-funnel")
     expect(chart.locator(".main-svg").first).to_be_attached()  # plotly.js (served locally) drew the funnel

@@ -13,11 +13,11 @@ import pytest
 
 from leadflow.roles import Role
 from leads.models import Lead, LeadImport
+from tests.e2e.helpers import sign_in
 from tests.factories import ChannelFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pass-Word-123"
 NAME_CARDS = (
     "姓名,邮箱,手机,公司名称,职位,备注\n"
     "陈静,chen.jing@hd-precision.cn,13800138000,华东精密机械有限公司,采购经理,要报价\n"
@@ -39,10 +39,7 @@ def test_marketer_imports_a_csv_with_a_bad_row_and_downloads_the_error_report(
     page = browser_page
 
     # Given a marketer signed in, on the lead list (in Chinese, as the browser asks)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", marketer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/", marketer.username)
     page.wait_for_url(re.compile(r"/leads/$"))
 
     # When they open the import page and upload the name cards with the trade show as the channel

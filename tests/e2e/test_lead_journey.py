@@ -17,6 +17,7 @@ from leads.choices import Stage, Temperature, TouchpointKind
 from leads.models import Lead
 from leads.services.leads import lead_assign_owner
 from tests.factories import (
+    PASSWORD,
     AccountFactory,
     CampaignFactory,
     ChannelFactory,
@@ -26,8 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def seed_leads() -> tuple[Any, Lead]:

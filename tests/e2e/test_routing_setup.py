@@ -13,11 +13,10 @@ from leadflow.roles import Role
 from leads.routing.choices import AssignmentMethod, TeamRole
 from leads.routing.models import AssignmentRule, MonthlyAllocation, Team
 from leads.routing.selectors import month_shift, month_start
+from tests.e2e.helpers import sign_in
 from tests.factories import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def test_sales_manager_creates_a_rule_and_sets_next_months_allocation(
@@ -31,10 +30,7 @@ def test_sales_manager_creates_a_rule_and_sets_next_months_allocation(
     team.members.set(reps)
     manager = user_with_role(Role.SALES_MANAGER, username="chen.jing", first_name="静", last_name="陈")
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", manager.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/", manager.username)
 
     # when the manager creates a weighted rule for manufacturing leads of S and A accounts on the sales side
     page.click("#nav-sales-ops")

@@ -15,12 +15,11 @@ from leads.choices import Stage
 from leads.models import Lead, StageChange
 from leads.services.stages import lead_transition
 from nurturing.models import ClockStatus, PolicyCode, SlaClock
+from tests.e2e.helpers import sign_in
 from tests.factories import user_with_role
 from tests.nurturing.conftest import new_lead, sla_policies_ensure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def _mql(rep: Any, **kwargs: Any) -> Lead:
@@ -41,10 +40,7 @@ def test_sales_rep_accepts_one_mql_and_rejects_another_with_a_reason(live_server
     assert SlaClock.objects.filter(policy__code=PolicyCode.MQL_ACCEPT, closed_at__isnull=True).count() == 2
 
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", rep.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/", rep.username)
     page.click(".mainnav a[href='/nurturing/inbox/']")
     expect(page.locator("#inbox-mql .inbox-item")).to_have_count(2)
 

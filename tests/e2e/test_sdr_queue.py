@@ -15,11 +15,10 @@ from leads.qualification.models import QualificationAction
 from leads.qualification.services import qualification_rule_save
 from leads.routing.choices import TeamRole
 from leads.routing.models import AssignmentRule, Team
+from tests.e2e.helpers import sign_in
 from tests.factories import LeadFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def test_sdr_claims_a_hot_lead_logs_meeting_booked_and_it_goes_to_sales(
@@ -32,8 +31,9 @@ def test_sdr_claims_a_hot_lead_logs_meeting_booked_and_it_goes_to_sales(
     team = Team.objects.create(name="华东销售", role=TeamRole.SALES)
     team.members.add(rep)
     AssignmentRule.objects.create(name="All MQLs to East", side=OwnerSide.SALES, team=team, order=10)
-    segment = Segment.objects.create(name="Meeting booked",
-                                     rule={"event": {"kind": "call", "outcome": "meeting_booked", "within_days": 7}})
+    segment = Segment.objects.create(
+        name="Meeting booked", rule={"event": {"kind": "call", "outcome": "meeting_booked", "within_days": 7}}
+    )
     qualification_rule_save(rule=None, data={"name": "Meeting booked", "segment": segment,
                                              "action": QualificationAction.MQL})  # fmt: skip
     cold = LeadFactory(first_name="冷", last_name="客户", grade="A1", temperature=Temperature.COLD)
@@ -41,10 +41,7 @@ def test_sdr_claims_a_hot_lead_logs_meeting_booked_and_it_goes_to_sales(
                       company="苏州精工")  # fmt: skip
 
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", sdr.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/", sdr.username)
     page.click("nav.mainnav a[href='/queue/']")
     page.click(".queue-scopes a[href='/queue/?scope=pool']")
 

@@ -12,11 +12,10 @@ import pytest
 from leadflow.roles import Role
 from leads.choices import Stage
 from leads.models import Segment, Tag
+from tests.e2e.helpers import sign_in
 from tests.factories import LeadFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
 
 
 def seed_pool() -> None:
@@ -38,10 +37,7 @@ def test_marketer_builds_a_nested_segment_with_a_live_count_and_saves_it(
     seed_pool()
     marketer = user_with_role(Role.MARKETER, username="lin.xw", first_name="晓雯", last_name="林")
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", marketer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/", marketer.username)
 
     page.click("#nav-marketing")
     page.click("nav.mainnav a[href='/segments/']")
@@ -114,10 +110,7 @@ def test_a_saved_segment_of_every_kind_of_condition_reopens_unchanged(
     segment = Segment.objects.create(name="Everything", rule=rule)
     marketer = user_with_role(Role.MARKETER, username="lin.xw")
     page = browser_page
-    page.goto(f"{live_server.url}/login/?next=/segments/{segment.pk}/")
-    page.fill("input[name=username]", marketer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/?next=/segments/{segment.pk}/", marketer.username)
 
     expect(page.locator("#segment-count")).to_be_visible()
     page.screenshot(path=str(artifacts / "segment-builder-every-condition.png"), full_page=True)

@@ -11,11 +11,11 @@ import pytest
 from leadflow.roles import Role
 from leads.segments.models import Segment
 from nurturing.models.sequences import Sequence
+from tests.e2e.helpers import sign_in
 from tests.factories import LeadFactory, user_with_role
 from tests.nurturing.sequence_helpers import template
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pass-Word-123"
 
 
 def add_step(page: Any, kind: str, settings: dict[str, str]) -> None:
@@ -41,10 +41,7 @@ def test_marketer_builds_a_sequence_and_runs_its_dry_run(live_server: Any, brows
     LeadFactory(industry="制造业", consent_email=True)
     marketer = user_with_role(Role.MARKETER, username="lin.xw")
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", marketer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
+    sign_in(page, f"{live_server.url}/login/", marketer.username)
 
     page.click("#nav-marketing")
     page.click("nav.mainnav a[href='/nurturing/sequences/']")
